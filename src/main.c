@@ -31,16 +31,23 @@ static const struct command commands[] = {
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
+/* "kgauge", or "kubectl kgauge" when run as the kubectl plugin (kubectl-kgauge). */
+static const char *prog = "kgauge";
+
 static void usage(FILE *out)
 {
-    fprintf(out, "kgauge: the Kubernetes resource-metrics pipeline\n\n"
-                 "Usage: kgauge COMMAND [flags]\n\nCommands:\n");
+    fprintf(out,
+            "kgauge: the Kubernetes resource-metrics pipeline\n\n"
+            "Usage: %s COMMAND [flags]\n\nCommands:\n",
+            prog);
     for (size_t i = 0; i < NCOMMANDS; i++)
         fprintf(out, "  %-16s %s\n", commands[i].name, commands[i].summary);
-    fprintf(out, "\nFlags accepted by every command:\n"
-                 "  -v, --v N          log verbosity (klog levels, default 0)\n"
-                 "  --logtostderr      accepted for compatibility; logs always go to stderr\n"
-                 "\nRun 'kgauge COMMAND --help' for a command's flags.\n");
+    fprintf(out,
+            "\nFlags accepted by every command:\n"
+            "  -v, --v N          log verbosity (klog levels, default 0)\n"
+            "  --logtostderr      accepted for compatibility; logs always go to stderr\n"
+            "\nRun '%s COMMAND --help' for a command's flags.\n",
+            prog);
 }
 
 static int cmd_help(int argc, char **argv)
@@ -67,8 +74,11 @@ static int cmd_version(int argc, char **argv)
 int main(int argc, char **argv)
 {
     char err[KG_ERRBUF];
+    const char *base = strrchr(argv[0], '/');
+    if (!strcmp(base ? base + 1 : argv[0], "kubectl-kgauge"))
+        prog = "kubectl kgauge";
     if (log_consume_flags(&argc, argv, err, sizeof(err))) {
-        fprintf(stderr, "kgauge: %s\n", err);
+        fprintf(stderr, "%s: %s\n", prog, err);
         return 2;
     }
     if (argc < 2) {
@@ -84,7 +94,7 @@ int main(int argc, char **argv)
         if (!strcmp(commands[i].name, name))
             return commands[i].run(argc - 1, argv + 1);
     }
-    fprintf(stderr, "kgauge: unknown command \"%s\"\n\n", argv[1]);
+    fprintf(stderr, "%s: unknown command \"%s\"\n\n", prog, argv[1]);
     usage(stderr);
     return 2;
 }

@@ -206,8 +206,8 @@ size_t time_format_duration(int64_t ns, char *out, size_t outlen)
             buf[--w] = 'n';
         } else if (u < (uint64_t)NS_PER_MS) {
             /* U+00B5 MICRO SIGN, as Go writes it. */
-            w -= 2;
-            memcpy(buf + w, "\xc2\xb5", 2);
+            buf[--w] = '\xb5';
+            buf[--w] = '\xc2';
             prec = 3;
         } else {
             buf[--w] = 'm';
