@@ -57,7 +57,7 @@ size_t time_format_rfc3339_nano(int64_t wall_ns, int micro, char *out, size_t ou
     time_t sec;
     long frac;
     struct tm tm;
-    char digits[16] = "";
+    char digits[32] = ""; /* room for any long, so gcc sees no truncation */
     split_ns(wall_ns, &sec, &frac);
     gmtime_r(&sec, &tm);
     if (micro) {
