@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "buildinfo.h"
+#include "hpa/vectors.h"
 #include "util/limits.h"
 #include "util/log.h"
 
@@ -23,6 +24,7 @@ struct command {
 
 static int cmd_help(int argc, char **argv);
 static int cmd_version(int argc, char **argv);
+static int cmd_hpa(int argc, char **argv);
 
 static const struct command commands[] = {
     { "help", "Show this help", cmd_help },
@@ -69,6 +71,14 @@ static int cmd_version(int argc, char **argv)
            OpenSSL_version(OPENSSL_VERSION), curl_version_info(CURLVERSION_NOW)->version,
            MHD_get_version(), json_c_version(), fy_library_version());
     return 0;
+}
+
+static int cmd_hpa(int argc, char **argv)
+{
+    if (argc >= 2 && !strcmp(argv[1], "vectors"))
+        return hpa_vectors_main(argc - 1, argv + 1);
+    fprintf(stderr, "Usage: %s hpa vectors [-v] FILE...\n", prog);
+    return 2;
 }
 
 int main(int argc, char **argv)
