@@ -7,6 +7,18 @@
 #   kgauge_fuzz(NAME SOURCES f.c... DEPS ...)
 #       libFuzzer target fuzz_<NAME> (only when KGAUGE_FUZZ); seeds in tests/fuzz/corpus/<NAME>/.
 
+# The shared, outside-truth test data (real kubelet payloads, Metrics API responses, kubectl
+# transcripts, HPA vectors). Tests read it through $KGAUGE_TESTDATA and skip, saying so, when
+# the variable is unset: it is set only when the directory exists.
+set(KGAUGE_TESTDATA "${CMAKE_SOURCE_DIR}/../shared/testdata" CACHE PATH "shared test data directory")
+get_filename_component(KGAUGE_TESTDATA_ABS "${KGAUGE_TESTDATA}" ABSOLUTE)
+if(EXISTS "${KGAUGE_TESTDATA_ABS}")
+  set(KGAUGE_TEST_ENV "KGAUGE_SRC=${CMAKE_SOURCE_DIR};KGAUGE_TESTDATA=${KGAUGE_TESTDATA_ABS}")
+else()
+  message(STATUS "shared test data not found at ${KGAUGE_TESTDATA_ABS}: tests that need it will skip")
+  set(KGAUGE_TEST_ENV "KGAUGE_SRC=${CMAKE_SOURCE_DIR}")
+endif()
+
 function(kgauge_module name)
   cmake_parse_arguments(M "" "" "SOURCES;DEPS" ${ARGN})
   add_library(kg_${name} STATIC ${M_SOURCES})
@@ -31,7 +43,7 @@ function(kgauge_unit_test name)
   target_link_libraries(test_${name} PRIVATE ${T_DEPS} PkgConfig::CMOCKA Threads::Threads)
   add_test(NAME ${name} COMMAND test_${name})
   set_tests_properties(${name} PROPERTIES LABELS "${T_LABELS}" TIMEOUT ${T_TIMEOUT}
-    ENVIRONMENT "KGAUGE_SRC=${CMAKE_SOURCE_DIR};KGAUGE_TESTDATA=${CMAKE_SOURCE_DIR}/../shared/testdata")
+    ENVIRONMENT "${KGAUGE_TEST_ENV}")
 endfunction()
 
 function(kgauge_fuzz name)

@@ -29,6 +29,7 @@ static int cmd_hpa(int argc, char **argv);
 static const struct command commands[] = {
     { "help", "Show this help", cmd_help },
     { "version", "Print the version and build information", cmd_version },
+    { "hpa", "HPA tools: 'hpa vectors FILE...' runs HPA test vectors", cmd_hpa },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
