@@ -1066,6 +1066,19 @@ const struct server_peer *server_req_peer(const struct server_req *req)
     return &cc->peer;
 }
 
+/* The port of a bound IPv4 or IPv6 socket address, in host order. */
+static int sockaddr_port(const struct sockaddr_storage *ss)
+{
+    if (ss->ss_family == AF_INET6) {
+        struct sockaddr_in6 s6;
+        memcpy(&s6, ss, sizeof s6);
+        return ntohs(s6.sin6_port);
+    }
+    struct sockaddr_in s4;
+    memcpy(&s4, ss, sizeof s4);
+    return ntohs(s4.sin_port);
+}
+
 static void format_addr(const struct sockaddr *sa, char *out, size_t outlen)
 {
     char ip[INET6_ADDRSTRLEN];
@@ -1105,7 +1118,7 @@ const char *server_req_local_addr(const struct server_req *req)
     if (!cc->local[0]) {
         const union MHD_ConnectionInfo *ci =
             MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-        struct sockaddr_storage ss;
+        struct sockaddr_storage ss = { 0 }; /* filled by getsockname/accept */
         socklen_t sl = sizeof ss;
         if (ci && getsockname(ci->connect_fd, (struct sockaddr *)&ss, &sl) == 0)
             format_addr((struct sockaddr *)&ss, cc->local, sizeof cc->local);
@@ -1436,8 +1449,10 @@ static enum MHD_Result reply_error(struct req_ctx *rc, struct MHD_Connection *co
     resp_init(&resp, rc->srv, conn);
     run_error(rc->srv, &req, &resp, status, reason_for(status));
     if (resp.stream) { /* not allowed here */
+        /* A new stream holds two references (the handler's and the response's): close drops
+         * the first, free_cb the second. The analyzer cannot follow the count. */
         server_stream_close(resp.stream);
-        stream_free_cb(resp.stream);
+        stream_free_cb(resp.stream); // NOLINT(clang-analyzer-unix.Malloc)
         resp.stream = NULL;
     }
     resp.close = 1; /* the unread rest of the request cannot be trusted */
@@ -1646,7 +1661,7 @@ static void *accept_main(void *arg)
                 continue;
             }
             for (int k = 0; k < 64; k++) {
-                struct sockaddr_storage ss;
+                struct sockaddr_storage ss = { 0 }; /* filled by getsockname/accept */
                 socklen_t sl = sizeof ss;
                 int fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC);
                 if (fd < 0) {
@@ -1698,7 +1713,7 @@ int server_listen(struct server *srv, const char *host, int port, char *err, siz
     char portstr[16];
     int fd = -1, rc, id = -1;
     int any = !host || !*host;
-    struct sockaddr_storage ss;
+    struct sockaddr_storage ss = { 0 }; /* filled by getsockname/accept */
     socklen_t sl = sizeof ss;
     struct epoll_event ev;
 
@@ -1769,8 +1784,7 @@ int server_listen(struct server *srv, const char *host, int port, char *err, siz
         }
         id = (int)srv->nls;
         srv->ls[id].fd = fd;
-        srv->ls[id].port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-                                                          : ((struct sockaddr_in *)&ss)->sin_port);
+        srv->ls[id].port = sockaddr_port(&ss);
         srv->nls++;
         memset(&ev, 0, sizeof ev);
         ev.events = EPOLLIN;
@@ -1804,7 +1818,7 @@ int server_port(const struct server *srv, int id)
 
 int server_add_connection(struct server *srv, int fd)
 {
-    struct sockaddr_storage ss;
+    struct sockaddr_storage ss = { 0 }; /* filled by getsockname/accept */
     socklen_t sl = sizeof ss;
     if (atomic_load(&srv->state) != SRV_RUNNING) {
         close(fd);

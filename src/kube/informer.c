@@ -99,7 +99,7 @@ static struct entry **find_slot(struct informer *inf, const char *key)
 static void grow(struct informer *inf)
 {
     size_t nslots = inf->nslots * 2;
-    struct entry **slots = xcalloc(nslots, sizeof(*slots));
+    struct entry **slots = xcalloc(nslots, sizeof(struct entry *));
     for (size_t i = 0; i < inf->nslots; i++) {
         struct entry *e = inf->slots[i];
         while (e) {
@@ -643,7 +643,7 @@ struct informer *informer_new(const struct informer_config *cfg, char *err, size
     inf->backoff_ms = inf->cfg.backoff_initial_ms;
     inf->rand_state = (unsigned)time_mono_ns() ^ (unsigned)(uintptr_t)inf;
     inf->nslots = INF_MIN_SLOTS;
-    inf->slots = xcalloc(inf->nslots, sizeof(*inf->slots));
+    inf->slots = xcalloc(inf->nslots, sizeof(struct entry *));
     inf->state = INFORMER_STOPPED;
     pthread_mutex_init(&inf->mu, NULL);
     pthread_cond_init(&inf->synced_cv, NULL);
