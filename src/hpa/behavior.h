@@ -17,12 +17,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-
-/* Policies per direction accepted (the API sets no maximum; real HPAs use one to three). */
-#define KG_MAX_HPA_POLICIES 64
-/* Entries kept per log. Stale entries are overwritten, so a log normally holds about
- * window / sync period entries; past this bound the oldest entry is dropped. */
-#define KG_MAX_HPA_HISTORY 4096
+#include "util/limits.h"
 
 enum hpa_select_policy {
     HPA_SELECT_MAX = 0,

@@ -15,13 +15,11 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "util/limits.h"
 
 /* Go's time.Time{} (0001-01-01): a sentinel far in the past that still leaves room for adding
  * the periods used here (up to hours) without overflow. */
 #define HPA_TIME_GO_ZERO (-(INT64_C(1) << 62))
-/* Pods (and metric samples) one calculation accepts; larger selections are rejected with an
- * error instead of being processed partially. */
-#define KG_MAX_HPA_PODS 100000
 
 enum hpa_pod_phase {
     HPA_POD_RUNNING = 0,

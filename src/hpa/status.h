@@ -10,17 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-
-/* Conditions an HPA status may hold (the controller uses 3; the rest are foreign types read
- * from the API and preserved). */
-#define KG_MAX_HPA_CONDITIONS 16
-/* Bytes of a condition or event message, and of a reason/type. */
-#define KG_HPA_MSG_LEN 1024
-#define KG_HPA_WORD_LEN 64
-/* Events one reconcile can emit: one per failing metric plus a handful. */
-#define KG_MAX_HPA_EVENTS (KG_MAX_HPA_METRICS + 8)
-/* Metric specs per HPA (the API sets no maximum; real HPAs have a few). */
-#define KG_MAX_HPA_METRICS 64
+#include "util/limits.h"
 
 struct hpa_condition {
     char type[KG_HPA_WORD_LEN];

@@ -14,12 +14,7 @@
 
 #include <stddef.h>
 #include <stdio.h>
-
-/* Largest vector file read (the shared controller file is ~270 KB). */
-#define KG_MAX_HPA_VECTOR_FILE (64u * 1024 * 1024)
-/* Vectors per file, and elements of any one list inside a vector. */
-#define KG_MAX_HPA_VECTORS 100000
-#define KG_MAX_HPA_VECTOR_LIST 100000
+#include "util/limits.h"
 
 struct hpa_vectors_result {
     size_t passed;

@@ -32,13 +32,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-
-/* Longest URL accepted by http_req_set_url (kubelet and API URLs are far shorter). */
-#define KG_MAX_HTTP_URL 8192
-/* Default cap on a buffered response body: the largest JSON document we accept. */
-#define KG_HTTP_DEFAULT_MAX_BODY (256u * 1024 * 1024)
-/* Longest header line accepted by http_req_add_header (name + value). */
-#define KG_MAX_HTTP_REQ_HEADER 16384
+#include "util/limits.h"
 
 struct http_client;
 struct http_req;

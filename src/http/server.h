@@ -67,26 +67,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-
-/* Segments in a route pattern or a request path that routing looks at. */
-#define KG_MAX_HTTP_PATH_SEGMENTS 64
-/* {param} segments in one pattern. */
-#define KG_MAX_HTTP_ROUTE_PARAMS 16
-/* Listen sockets of one server (the simulator runs one per kubelet). */
-#define KG_MAX_HTTP_LISTENERS 16384
-/* Certificates read from a client's chain; the rest are ignored (chains are 1-3 long). */
-#define KG_MAX_HTTP_PEER_CHAIN 16
-/* O attributes kept from a client certificate (they become user groups). */
-#define KG_MAX_HTTP_PEER_ORGS 64
-/* Longest CN or O value kept (longer values make the certificate unusable for identity). */
-#define KG_MAX_HTTP_PEER_NAME 1024
-/* Bytes of an over-limit chunked body read and dropped before the connection is cut (Go's
- * net/http reads up to 256 KiB of an unread body before closing). */
-#define KG_HTTP_BODY_DISCARD (256u * 1024)
-/* Default cap on what a stream may buffer for a slow client. */
-#define KG_HTTP_STREAM_DEFAULT_BUFFER (4u * 1024 * 1024)
-/* Client CA files. */
-#define KG_MAX_HTTP_CLIENT_CAS 8
+#include "util/limits.h"
 
 struct server;
 struct server_req;

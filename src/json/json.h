@@ -39,9 +39,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-/* Longest accessor path, in bytes (paths are written by programmers, not peers). */
-#define KG_MAX_JSON_PATH 256
+#include "util/limits.h"
 
 struct json_doc;
 struct json_value;

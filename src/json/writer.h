@@ -29,12 +29,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "util/limits.h"
 
 struct buf;
 struct json_writer;
-
-/* Longest indent string accepted by json_writer_set_indent. */
-#define KG_MAX_JSON_INDENT 16
 
 /* Called with each chunk of output; return 0, or nonzero to fail the writer with that code. */
 typedef int (*json_flush_cb)(void *ud, const char *data, size_t len);

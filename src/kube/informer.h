@@ -35,15 +35,13 @@
 
 #include "json/json.h"
 #include "kube/rest.h"
+#include "util/limits.h"
 
 /* Defaults (client-go reflector): backoff 800 ms doubling to 30 s; watch timeoutSeconds
  * random in [300, 600). */
 #define KG_INFORMER_BACKOFF_INITIAL_MS 800
 #define KG_INFORMER_BACKOFF_MAX_MS 30000
 #define KG_INFORMER_WATCH_TIMEOUT_MIN_S 300
-/* Longest cache key and resourceVersion kept (names are <= 253, namespaces <= 63). */
-#define KG_INFORMER_MAX_KEY 320
-#define KG_INFORMER_MAX_RV 128
 
 enum informer_state {
     INFORMER_LISTING,

@@ -32,10 +32,6 @@
 #include "util/buf.h"
 #include "util/limits.h"
 
-/* Suggested error buffer for selector messages: a quoted 8 KiB key needs up to 4 bytes per
- * input byte; longer messages (thousands of invalid values) are truncated. */
-#define KG_SELECTOR_ERRBUF (4 * KG_MAX_SELECTOR_LEN + 1024)
-
 /* selection.Operator values; labels_op_name gives Kubernetes' spelling. */
 enum labels_op {
     LABELS_OP_EXISTS,         /* "exists":  key */

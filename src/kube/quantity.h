@@ -30,9 +30,6 @@
 
 /* Output buffers for the format functions: KG_MAX_QUANTITY_LEN bytes (util/limits.h) always
  * suffice (canonical output is at most 34 bytes; kept input text at most 63). */
-/* Longest input accepted by quantity_parse (longer text fails with -E2BIG). Kubernetes has no
- * limit, but a longer quantity is never meaningful and this bound keeps parsing in fixed space. */
-#define KG_MAX_QUANTITY_INPUT (KG_MAX_QUANTITY_LEN - 1)
 
 /* The exact Kubernetes error texts (ErrFormatWrong, ErrSuffix, ErrNumeric), put into the
  * caller's error buffer by quantity_parse; callers add the field and value as context. */

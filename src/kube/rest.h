@@ -23,20 +23,10 @@
 #include "http/client.h"
 #include "json/json.h"
 #include "util/buf.h"
+#include "util/limits.h"
 
 /* Page size of paginated lists (client-go's pager default). */
 #define KG_REST_PAGE_LIMIT 500
-/* Longest bearer token accepted from the config or the token callback. */
-#define KG_MAX_REST_TOKEN 16384
-/* Parallel blocking calls before callers wait for a free lane. */
-#define KG_MAX_REST_LANES 16
-/* Longest path + query built for a request. */
-#define KG_MAX_REST_PATH 8192
-/* Bytes of a non-Status error body used as the message (client-go caps it at 2 KiB too). */
-#define KG_REST_MAX_ERROR_TEXT 2048
-/* Sizes of the decoded Status fields (longer values are truncated). */
-#define KG_REST_STATUS_REASON 64
-#define KG_REST_STATUS_MESSAGE 2048
 
 /* Writes the current bearer token into out (NUL-terminated); returns 0 or a negative errno.
  * Called once per request, from the requesting thread (e.g. re-reads a projected token). */

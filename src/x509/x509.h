@@ -21,19 +21,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
+#include "util/limits.h"
 
 struct buf;
 struct evp_pkey_st; /* OpenSSL EVP_PKEY */
 struct x509_st;     /* OpenSSL X509 */
 
-/* Values of one subject attribute (O, OU, C, ST, L) in a template; Kubernetes groups are O. */
-#define KG_MAX_X509_NAME_VALUES 16
-/* DNS plus IP SANs in one template (a serving cert has a handful). */
-#define KG_MAX_X509_SANS 1024
-/* Bytes in one subject attribute value or DNS SAN (a DNS name is at most 253). */
-#define KG_MAX_X509_STRING 1024
-/* Certificates in one PEM bundle or pool (Mozilla's root bundle holds ~150). */
-#define KG_MAX_X509_BUNDLE 4096
 /* Default not-before: this far in the past, for clock skew (client-go's self-signed certs: 1 h). */
 #define KG_X509_BACKDATE_S 3600
 /* Default validity: one year, as client-go's self-signed serving certificates. */
