@@ -37,13 +37,8 @@
 #include <stdint.h>
 
 #include "util/buf.h"
+#include "util/limits.h"
 
-/* Files taken from $KUBECONFIG (more are an error: nobody merges 64 kubeconfigs). */
-#define KG_MAX_KUBECONFIG_FILES 64
-/* Entries per list (clusters, users, contexts) in one file. */
-#define KG_MAX_KUBECONFIG_ENTRIES 10000
-/* A token file (projected service-account tokens are ~1 KiB; rest.h caps tokens at 16 KiB). */
-#define KG_MAX_TOKEN_FILE (64u * 1024)
 /* client-go re-reads token files when the cached token is this old (cachingTokenSource: the
  * token "expires" one minute after reading, minus a 10 s leeway). kgauge also re-reads at
  * once when the file's identity/mtime/size changed. */

@@ -138,4 +138,12 @@
 #define KG_INFORMER_MAX_KEY 320
 #define KG_INFORMER_MAX_RV 128
 
+/* ---- kube/kubeconfig ---- */
+/* Files taken from $KUBECONFIG (more are an error: nobody merges 64 kubeconfigs). */
+#define KG_MAX_KUBECONFIG_FILES 64
+/* Entries per list (clusters, users, contexts) in one file. */
+#define KG_MAX_KUBECONFIG_ENTRIES 10000
+/* A token file (projected service-account tokens are ~1 KiB; rest.h caps tokens at 16 KiB). */
+#define KG_MAX_TOKEN_FILE (64u * 1024)
+
 #endif
