@@ -34,9 +34,9 @@ struct container_sample {
 };
 
 struct node_batch {
-    const char *node;        /* node name as reported (may be NULL: the caller knows it) */
+    const char *node; /* node name as reported (may be NULL: the caller knows it) */
     struct sample_point node_point;
-    unsigned has_node : 1;   /* node_point holds a complete, valid sample */
+    unsigned has_node : 1; /* node_point holds a complete, valid sample */
     struct container_sample *containers;
     size_t ncontainers;
     /* Problems that lost only a part of the payload (a malformed line, a container with a
