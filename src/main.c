@@ -13,6 +13,7 @@
 
 #include "buildinfo.h"
 #include "hpa/vectors.h"
+#include "metrics/scrapecmd.h"
 #include "util/limits.h"
 #include "util/log.h"
 
@@ -30,6 +31,7 @@ static const struct command commands[] = {
     { "help", "Show this help", cmd_help },
     { "version", "Print the version and build information", cmd_version },
     { "hpa", "HPA tools: 'hpa vectors FILE...' runs HPA test vectors", cmd_hpa },
+    { "scrape", "Decode a saved kubelet payload and print its samples as JSON", scrape_main },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -155,6 +155,10 @@ int time_parse_rfc3339(const char *s, int64_t *wall_ns)
                      .tm_min = mi,
                      .tm_sec = se };
     int64_t sec = (int64_t)timegm(&tm) - offset;
+    /* int64 nanoseconds span 1677-09-21 to 2262-04-11; outside that the instant has no
+     * representation (Go's UnixNano would overflow too). */
+    if (sec < INT64_MIN / NS_PER_SEC + 1 || sec > INT64_MAX / NS_PER_SEC - 1)
+        return -ERANGE;
     *wall_ns = sec * NS_PER_SEC + frac;
     return 0;
 }

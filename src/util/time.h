@@ -24,7 +24,8 @@ size_t time_format_rfc3339(int64_t wall_ns, char *out, size_t outlen);
 /* "2022-09-11T13:37:24.05Z": RFC3339Nano, trailing fraction zeros removed (metav1.MicroTime
  * uses 6 fixed digits: pass micro=1 for "2022-09-11T13:37:24.050000Z"). */
 size_t time_format_rfc3339_nano(int64_t wall_ns, int micro, char *out, size_t outlen);
-/* Parses RFC 3339 with optional fraction and Z or ±hh:mm offset. Returns 0 or -EINVAL. */
+/* Parses RFC 3339 with optional fraction and Z or ±hh:mm offset. Returns 0, -EINVAL, or -ERANGE
+ * for instants outside int64 nanoseconds (before 1677-09-22 or after 2262-04-10). */
 int time_parse_rfc3339(const char *s, int64_t *wall_ns);
 
 /* Go's time.Duration.String(): "0s", "1µs", "500ms", "10.059s", "1m0s", "1h0m0s", "-1.5s". */

@@ -336,6 +336,11 @@ static void test_rfc3339(void **state)
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         assert_int_equal(time_parse_rfc3339(bad[i], &t), -EINVAL);
+    /* int64 nanoseconds end in 2262 and begin in 1677: beyond is a range error, not UB. */
+    assert_int_equal(time_parse_rfc3339("2262-04-10T00:00:00Z", &t), 0);
+    assert_int_equal(time_parse_rfc3339("9999-12-31T23:59:59Z", &t), -ERANGE);
+    assert_int_equal(time_parse_rfc3339("0001-01-01T00:00:00Z", &t), -ERANGE);
+    assert_int_equal(time_parse_rfc3339("1677-09-22T00:00:00Z", &t), 0);
 }
 
 static void test_clocks(void **state)
