@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "buildinfo.h"
+#include "certs/certs.h"
 #include "hpa/vectors.h"
 #include "metrics/scrapecmd.h"
 #include "util/limits.h"
@@ -31,6 +32,7 @@ static const struct command commands[] = {
     { "help", "Show this help", cmd_help },
     { "version", "Print the version and build information", cmd_version },
     { "hpa", "HPA tools: 'hpa vectors FILE...' runs HPA test vectors", cmd_hpa },
+    { "certs", "Generate aggregation-layer certificates", certs_main },
     { "scrape", "Decode a saved kubelet payload and print its samples as JSON", scrape_main },
 };
 
