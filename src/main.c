@@ -15,6 +15,7 @@
 #include "certs/certs.h"
 #include "hpa/vectors.h"
 #include "metrics/scrapecmd.h"
+#include "sim/sim.h"
 #include "util/limits.h"
 #include "util/log.h"
 
@@ -31,9 +32,10 @@ static int cmd_hpa(int argc, char **argv);
 static const struct command commands[] = {
     { "help", "Show this help", cmd_help },
     { "version", "Print the version and build information", cmd_version },
-    { "hpa", "HPA tools: 'hpa vectors FILE...' runs HPA test vectors", cmd_hpa },
     { "certs", "Generate aggregation-layer certificates", certs_main },
+    { "hpa", "HPA tools: 'hpa vectors FILE...' runs HPA test vectors", cmd_hpa },
     { "scrape", "Decode a saved kubelet payload and print its samples as JSON", scrape_main },
+    { "sim", "Run a simulated cluster on loopback", sim_main },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
