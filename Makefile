@@ -65,7 +65,7 @@ format:
 	clang-format -i $(C_FILES)
 
 demo: build
-	@$(BUILD)/kgauge demo 2>/dev/null || echo "kgauge demo: not yet available (the simulated cluster is issue #3); 'make test' runs what exists."
+	@$(BUILD)/kgauge demo 2>/dev/null || echo "kgauge demo: not yet available (it needs the rest of kgauge sim, the metrics server and the HPA controller); 'make test' runs what exists."
 
 bench: build
 	@ls bench
