@@ -48,6 +48,7 @@
 #include <gnutls/x509.h>
 #include <microhttpd.h>
 
+#include "util/err.h"
 #include "util/alloc.h"
 #include "util/assert.h"
 #include "util/buf.h"
@@ -64,18 +65,6 @@
 #define ADDR_STRLEN (INET6_ADDRSTRLEN + 10)
 
 /* ---- small helpers ---- */
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    if (!err || !errlen)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* strerror() as Go prints errno values: "address already in use". */
 static const char *errno_text(int e, char *out, size_t outlen)
@@ -278,7 +267,7 @@ static int read_file(const char *path, char **out, size_t *outlen, char *err, si
     fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         rc = -errno;
-        set_err(err, errlen, "open %s: %s", path, strerror(errno));
+        kg_set_err(err, errlen, "open %s: %s", path, strerror(errno));
         goto out;
     }
     for (;;) {
@@ -287,7 +276,7 @@ static int read_file(const char *path, char **out, size_t *outlen, char *err, si
         ssize_t n;
         if (!p) {
             rc = -E2BIG;
-            set_err(err, errlen, "read %s: file larger than %u bytes", path, KG_MAX_CONFIG_FILE);
+            kg_set_err(err, errlen, "read %s: file larger than %u bytes", path, KG_MAX_CONFIG_FILE);
             goto out;
         }
         n = read(fd, p, 16384);
@@ -295,7 +284,7 @@ static int read_file(const char *path, char **out, size_t *outlen, char *err, si
             continue;
         if (n < 0) {
             rc = -errno;
-            set_err(err, errlen, "read %s: %s", path, strerror(errno));
+            kg_set_err(err, errlen, "read %s: %s", path, strerror(errno));
             goto out;
         }
         if (n == 0)
@@ -349,7 +338,7 @@ static int gen_load(struct server *srv, struct tls_gen **out, char **cert_pem, c
         goto out;
     if (gnutls_certificate_allocate_credentials(&g->cred) < 0) {
         rc = -ENOMEM;
-        set_err(err, errlen, "allocating TLS credentials failed");
+        kg_set_err(err, errlen, "allocating TLS credentials failed");
         goto out;
     }
     dc.data = (unsigned char *)cert;
@@ -359,8 +348,8 @@ static int gen_load(struct server *srv, struct tls_gen **out, char **cert_pem, c
     r = gnutls_certificate_set_x509_key_mem2(g->cred, &dc, &dk, GNUTLS_X509_FMT_PEM, NULL, 0);
     if (r < 0) {
         rc = -EINVAL;
-        set_err(err, errlen, "loading serving certificate %s with key %s: %s", srv->cert_file,
-                srv->key_file, gnutls_strerror(r));
+        kg_set_err(err, errlen, "loading serving certificate %s with key %s: %s", srv->cert_file,
+                   srv->key_file, gnutls_strerror(r));
         goto out;
     }
     for (size_t i = 0; i < srv->n_ca; i++) {
@@ -374,23 +363,23 @@ static int gen_load(struct server *srv, struct tls_gen **out, char **cert_pem, c
         da.size = (unsigned)calen;
         if (gnutls_x509_trust_list_init(&g->trust[i], 0) < 0) {
             rc = -ENOMEM;
-            set_err(err, errlen, "allocating a trust list failed");
+            kg_set_err(err, errlen, "allocating a trust list failed");
             goto out;
         }
         g->n_ca = i + 1;
         r = gnutls_x509_trust_list_add_trust_mem(g->trust[i], &da, NULL, GNUTLS_X509_FMT_PEM, 0, 0);
         if (r <= 0) {
             rc = -EINVAL;
-            set_err(err, errlen, "loading client CA file %s: %s", srv->ca_files[i],
-                    r < 0 ? gnutls_strerror(r) : "no PEM certificates found");
+            kg_set_err(err, errlen, "loading client CA file %s: %s", srv->ca_files[i],
+                       r < 0 ? gnutls_strerror(r) : "no PEM certificates found");
             goto out;
         }
         /* The subjects go into CertificateRequest as acceptable CAs. */
         r = gnutls_certificate_set_x509_trust_mem(g->cred, &da, GNUTLS_X509_FMT_PEM);
         if (r < 0) {
             rc = -EINVAL;
-            set_err(err, errlen, "loading client CA file %s: %s", srv->ca_files[i],
-                    gnutls_strerror(r));
+            kg_set_err(err, errlen, "loading client CA file %s: %s", srv->ca_files[i],
+                       gnutls_strerror(r));
             goto out;
         }
     }
@@ -670,7 +659,7 @@ static int route_parse(struct route *r, const char *pattern, char *err, size_t e
     int rc = 0;
 
     if (pattern[0] != '/') {
-        set_err(err, errlen, "route pattern %s: must start with '/'", pattern);
+        kg_set_err(err, errlen, "route pattern %s: must start with '/'", pattern);
         return -EINVAL;
     }
     r->segs = xcalloc(KG_MAX_HTTP_PATH_SEGMENTS, sizeof(char *));
@@ -680,14 +669,14 @@ static int route_parse(struct route *r, const char *pattern, char *err, size_t e
         const char *e = strchr(p, '/');
         size_t len = e ? (size_t)(e - p) : strlen(p);
         if (n == KG_MAX_HTTP_PATH_SEGMENTS) {
-            set_err(err, errlen, "route pattern %s: more than %d segments", pattern,
-                    KG_MAX_HTTP_PATH_SEGMENTS);
+            kg_set_err(err, errlen, "route pattern %s: more than %d segments", pattern,
+                       KG_MAX_HTTP_PATH_SEGMENTS);
             rc = -EINVAL;
             goto out;
         }
         if (len == 1 && p[0] == '*') {
             if (e) {
-                set_err(err, errlen, "route pattern %s: '*' must be the last segment", pattern);
+                kg_set_err(err, errlen, "route pattern %s: '*' must be the last segment", pattern);
                 rc = -EINVAL;
                 goto out;
             }
@@ -697,15 +686,15 @@ static int route_parse(struct route *r, const char *pattern, char *err, size_t e
         }
         if (len >= 2 && p[0] == '{' && p[len - 1] == '}') {
             if (len == 2) {
-                set_err(err, errlen, "route pattern %s: empty parameter name", pattern);
+                kg_set_err(err, errlen, "route pattern %s: empty parameter name", pattern);
                 rc = -EINVAL;
                 goto out;
             }
             for (size_t i = 1; i + 1 < len; i++) {
                 if (!isalnum((unsigned char)p[i]) && p[i] != '_') {
-                    set_err(err, errlen,
-                            "route pattern %s: parameter names may use letters, digits and '_'",
-                            pattern);
+                    kg_set_err(err, errlen,
+                               "route pattern %s: parameter names may use letters, digits and '_'",
+                               pattern);
                     rc = -EINVAL;
                     goto out;
                 }
@@ -714,8 +703,8 @@ static int route_parse(struct route *r, const char *pattern, char *err, size_t e
             r->segs[n] = xstrndup(p + 1, len - 2);
             for (size_t i = 0; i < n; i++) {
                 if (r->kind[i] == SEG_PARAM && strcmp(r->segs[i], r->segs[n]) == 0) {
-                    set_err(err, errlen, "route pattern %s: parameter {%s} appears twice", pattern,
-                            r->segs[n]);
+                    kg_set_err(err, errlen, "route pattern %s: parameter {%s} appears twice",
+                               pattern, r->segs[n]);
                     free(r->segs[n]);
                     r->segs[n] = NULL;
                     rc = -EINVAL;
@@ -724,18 +713,18 @@ static int route_parse(struct route *r, const char *pattern, char *err, size_t e
             }
             n++;
             if (++r->nparams > KG_MAX_HTTP_ROUTE_PARAMS) {
-                set_err(err, errlen, "route pattern %s: more than %d parameters", pattern,
-                        KG_MAX_HTTP_ROUTE_PARAMS);
+                kg_set_err(err, errlen, "route pattern %s: more than %d parameters", pattern,
+                           KG_MAX_HTTP_ROUTE_PARAMS);
                 rc = -EINVAL;
                 goto out;
             }
         } else {
             for (size_t i = 0; i < len; i++) {
                 if (p[i] == '{' || p[i] == '}' || p[i] == '*' || p[i] == '?') {
-                    set_err(err, errlen,
-                            "route pattern %s: '%c' is only allowed as a whole segment "
-                            "({name} or a final *)",
-                            pattern, p[i]);
+                    kg_set_err(err, errlen,
+                               "route pattern %s: '%c' is only allowed as a whole segment "
+                               "({name} or a final *)",
+                               pattern, p[i]);
                     rc = -EINVAL;
                     goto out;
                 }
@@ -762,18 +751,18 @@ int server_route(struct server *srv, const char *method, const char *pattern, se
     ASSERT(fn != NULL);
     memset(&r, 0, sizeof r);
     if (!method || (strcmp(method, "*") != 0 && !valid_token(method))) {
-        set_err(err, errlen, "route %s: method %s is not an HTTP token", pattern ? pattern : "",
-                method ? method : "(null)");
+        kg_set_err(err, errlen, "route %s: method %s is not an HTTP token", pattern ? pattern : "",
+                   method ? method : "(null)");
         return -EINVAL;
     }
     if (!pattern) {
-        set_err(err, errlen, "route: NULL pattern");
+        kg_set_err(err, errlen, "route: NULL pattern");
         return -EINVAL;
     }
     for (size_t i = 0; i < srv->nroutes; i++) {
         if (strcmp(srv->routes[i].method, method) == 0 &&
             strcmp(srv->routes[i].pattern, pattern) == 0) {
-            set_err(err, errlen, "route %s %s: already registered", method, pattern);
+            kg_set_err(err, errlen, "route %s %s: already registered", method, pattern);
             return -EEXIST;
         }
     }
@@ -1718,7 +1707,7 @@ int server_listen(struct server *srv, const char *host, int port, char *err, siz
     struct epoll_event ev;
 
     if (port < 0 || port > 65535) {
-        set_err(err, errlen, "listen: port %d out of range", port);
+        kg_set_err(err, errlen, "listen: port %d out of range", port);
         return -EINVAL;
     }
     snprintf(portstr, sizeof portstr, "%d", port);
@@ -1745,8 +1734,8 @@ int server_listen(struct server *srv, const char *host, int port, char *err, siz
         hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
         gr = getaddrinfo(host, portstr, &hints, &res);
         if (gr != 0) {
-            set_err(err, errlen, "listen tcp %s:%d: lookup %s: %s", host, port, host,
-                    gai_strerror(gr));
+            kg_set_err(err, errlen, "listen tcp %s:%d: lookup %s: %s", host, port, host,
+                       gai_strerror(gr));
             return -EINVAL;
         }
         rc = -EADDRNOTAVAIL;
@@ -1759,24 +1748,24 @@ int server_listen(struct server *srv, const char *host, int port, char *err, siz
     }
     if (rc < 0) {
         char et[128];
-        set_err(err, errlen, "listen tcp %s:%d: bind: %s", any ? "" : host, port,
-                errno_text(-rc, et, sizeof et));
+        kg_set_err(err, errlen, "listen tcp %s:%d: bind: %s", any ? "" : host, port,
+                   errno_text(-rc, et, sizeof et));
         return rc;
     }
     if (getsockname(fd, (struct sockaddr *)&ss, &sl) != 0) {
         rc = -errno;
-        set_err(err, errlen, "listen tcp %s:%d: getsockname: %s", any ? "" : host, port,
-                strerror(errno));
+        kg_set_err(err, errlen, "listen tcp %s:%d: getsockname: %s", any ? "" : host, port,
+                   strerror(errno));
         close(fd);
         return rc;
     }
     pthread_mutex_lock(&srv->mu);
     if (atomic_load(&srv->state) >= SRV_DRAINING) {
         rc = -EINVAL;
-        set_err(err, errlen, "listen: server is shutting down");
+        kg_set_err(err, errlen, "listen: server is shutting down");
     } else if (srv->nls >= KG_MAX_HTTP_LISTENERS) {
         rc = -ENOSPC;
-        set_err(err, errlen, "listen: more than %d listeners", KG_MAX_HTTP_LISTENERS);
+        kg_set_err(err, errlen, "listen: more than %d listeners", KG_MAX_HTTP_LISTENERS);
     } else {
         if (srv->nls == srv->capls) {
             srv->capls = srv->capls ? 2 * srv->capls : 4;
@@ -1791,7 +1780,7 @@ int server_listen(struct server *srv, const char *host, int port, char *err, siz
         ev.data.fd = fd;
         if (epoll_ctl(srv->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
             rc = -errno;
-            set_err(err, errlen, "listen: epoll_ctl: %s", strerror(errno));
+            kg_set_err(err, errlen, "listen: epoll_ctl: %s", strerror(errno));
             srv->nls--;
             id = -1;
         } else {
@@ -1870,21 +1859,22 @@ struct server *server_new(const struct server_opts *opts, char *err, size_t errl
     atomic_store(&srv->state, SRV_NEW);
 
     if (srv->threads > 1024 || srv->max_header < 256 || srv->max_header > (64u << 20)) {
-        set_err(err, errlen, "%s: threads must be 1..1024 and max_header_bytes 256..64Mi",
-                srv->name);
+        kg_set_err(err, errlen, "%s: threads must be 1..1024 and max_header_bytes 256..64Mi",
+                   srv->name);
         goto out;
     }
     if (!opts->tls_cert_file != !opts->tls_key_file) {
-        set_err(err, errlen, "%s: a TLS certificate needs a key and a key needs a certificate",
-                srv->name);
+        kg_set_err(err, errlen, "%s: a TLS certificate needs a key and a key needs a certificate",
+                   srv->name);
         goto out;
     }
     if (opts->n_client_ca_files > KG_MAX_HTTP_CLIENT_CAS) {
-        set_err(err, errlen, "%s: at most %d client CA files", srv->name, KG_MAX_HTTP_CLIENT_CAS);
+        kg_set_err(err, errlen, "%s: at most %d client CA files", srv->name,
+                   KG_MAX_HTTP_CLIENT_CAS);
         goto out;
     }
     if (opts->n_client_ca_files > 0 && !opts->tls_cert_file) {
-        set_err(err, errlen, "%s: client CA files need a TLS certificate and key", srv->name);
+        kg_set_err(err, errlen, "%s: client CA files need a TLS certificate and key", srv->name);
         goto out;
     }
     if (opts->tls_cert_file) {
@@ -1904,7 +1894,7 @@ struct server *server_new(const struct server_opts *opts, char *err, size_t errl
     srv->epfd = epoll_create1(EPOLL_CLOEXEC);
     srv->wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (srv->epfd < 0 || srv->wakefd < 0) {
-        set_err(err, errlen, "%s: epoll/eventfd: %s", srv->name, strerror(errno));
+        kg_set_err(err, errlen, "%s: epoll/eventfd: %s", srv->name, strerror(errno));
         goto out;
     }
     {
@@ -1913,7 +1903,7 @@ struct server *server_new(const struct server_opts *opts, char *err, size_t errl
         ev.events = EPOLLIN;
         ev.data.fd = srv->wakefd;
         if (epoll_ctl(srv->epfd, EPOLL_CTL_ADD, srv->wakefd, &ev) != 0) {
-            set_err(err, errlen, "%s: epoll_ctl: %s", srv->name, strerror(errno));
+            kg_set_err(err, errlen, "%s: epoll_ctl: %s", srv->name, strerror(errno));
             goto out;
         }
     }
@@ -1958,7 +1948,7 @@ int server_start(struct server *srv, char *err, size_t errlen)
     size_t pool = 2 * srv->max_header + 32 * 1024;
 
     if (atomic_load(&srv->state) != SRV_NEW) {
-        set_err(err, errlen, "%s: already started", srv->name);
+        kg_set_err(err, errlen, "%s: already started", srv->name);
         return -EALREADY;
     }
     if (srv->threads > 1)
@@ -1976,13 +1966,13 @@ int server_start(struct server *srv, char *err, size_t errlen)
         MHD_OPTION_CONNECTION_LIMIT, srv->max_conns, MHD_OPTION_CONNECTION_TIMEOUT, srv->timeout_s,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool, MHD_OPTION_ARRAY, extra, MHD_OPTION_END);
     if (!srv->d) {
-        set_err(err, errlen, "%s: starting libmicrohttpd failed (see log with -v=2)", srv->name);
+        kg_set_err(err, errlen, "%s: starting libmicrohttpd failed (see log with -v=2)", srv->name);
         return -EIO;
     }
     atomic_store(&srv->state, SRV_RUNNING);
     rc = pthread_create(&srv->accept_thr, NULL, accept_main, srv);
     if (rc != 0) {
-        set_err(err, errlen, "%s: creating the accept thread: %s", srv->name, strerror(rc));
+        kg_set_err(err, errlen, "%s: creating the accept thread: %s", srv->name, strerror(rc));
         MHD_stop_daemon(srv->d);
         srv->d = NULL;
         atomic_store(&srv->state, SRV_STOPPED);

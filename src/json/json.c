@@ -21,6 +21,7 @@
 
 #include <json-c/json.h>
 
+#include "util/err.h"
 #include "util/alloc.h"
 #include "util/assert.h"
 #include "util/buf.h"
@@ -41,18 +42,6 @@ static const struct json_value *wrap(json_object *o)
 static json_object *unwrap(const struct json_value *v)
 {
     return v == JNULL ? NULL : (json_object *)v;
-}
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
 }
 
 /* ---- scanner ---- */
@@ -141,14 +130,14 @@ static int scan_bad(struct scanner *s, const char *context)
     char q[16];
     size_t line, col;
     position(s->p, s->i, &line, &col);
-    seterr(s->err, s->errlen, "invalid character %s %s at offset %zu (line %zu, column %zu)",
-           quote_char(s->p[s->i], q, sizeof(q)), context, s->i, line, col);
+    kg_set_err(s->err, s->errlen, "invalid character %s %s at offset %zu (line %zu, column %zu)",
+               quote_char(s->p[s->i], q, sizeof(q)), context, s->i, line, col);
     return -EINVAL;
 }
 
 static int scan_eof(struct scanner *s)
 {
-    seterr(s->err, s->errlen, "unexpected end of JSON input at offset %zu", s->n);
+    kg_set_err(s->err, s->errlen, "unexpected end of JSON input at offset %zu", s->n);
     return -EINVAL;
 }
 
@@ -227,10 +216,10 @@ static int scan_string(struct scanner *s, bool is_key)
                     s->i -= 6;
                     size_t line, col;
                     position(p, s->i, &line, &col);
-                    seterr(s->err, s->errlen,
-                           "object key contains \\u0000 (not supported) at offset %zu (line "
-                           "%zu, column %zu)",
-                           s->i, line, col);
+                    kg_set_err(s->err, s->errlen,
+                               "object key contains \\u0000 (not supported) at offset %zu (line "
+                               "%zu, column %zu)",
+                               s->i, line, col);
                     return -EINVAL;
                 }
                 break;
@@ -363,9 +352,9 @@ value:
         if (depth >= s->max_depth) {
             size_t line, col;
             position(s->p, s->i, &line, &col);
-            seterr(s->err, s->errlen,
-                   "nesting deeper than %u levels at offset %zu (line %zu, column %zu)",
-                   s->max_depth, s->i, line, col);
+            kg_set_err(s->err, s->errlen,
+                       "nesting deeper than %u levels at offset %zu (line %zu, column %zu)",
+                       s->max_depth, s->i, line, col);
             return -EINVAL;
         }
         stack[depth++] = obj ? SCAN_OBJECT : SCAN_ARRAY;
@@ -460,8 +449,8 @@ static int check_limits(size_t len, size_t max_len, unsigned max_depth, char *er
     if (max_depth == 0 || max_depth > KG_MAX_JSON_DEPTH)
         max_depth = KG_MAX_JSON_DEPTH;
     if (len > max_len) {
-        seterr(err, errlen, "JSON document of %zu bytes exceeds the limit of %zu bytes", len,
-               max_len);
+        kg_set_err(err, errlen, "JSON document of %zu bytes exceeds the limit of %zu bytes", len,
+                   max_len);
         return -E2BIG;
     }
     return (int)max_depth;
@@ -580,8 +569,8 @@ int json_parse_limits(const void *data, size_t len, size_t max_len, unsigned max
     if (jerr != json_tokener_success) {
         json_object_put(root);
         root = NULL;
-        seterr(err, errlen, "json-c: %s at offset %zu", json_tokener_error_desc(jerr),
-               json_tokener_get_parse_end(tok));
+        kg_set_err(err, errlen, "json-c: %s at offset %zu", json_tokener_error_desc(jerr),
+                   json_tokener_get_parse_end(tok));
         rc = -EINVAL;
         goto out;
     }
@@ -591,7 +580,7 @@ int json_parse_limits(const void *data, size_t len, size_t max_len, unsigned max
         while (k < len && (src[k] == ' ' || src[k] == '\t' || src[k] == '\n' || src[k] == '\r'))
             k++;
         if (k >= len || src[k] != 'n') {
-            seterr(err, errlen, "json-c: out of memory");
+            kg_set_err(err, errlen, "json-c: out of memory");
             rc = -ENOMEM;
             goto out;
         }
@@ -802,14 +791,14 @@ static enum walk_result walk(const struct json_value *v, const char *path,
 
     ASSERT(v != NULL);
     if (plen > KG_MAX_JSON_PATH) {
-        seterr(err, errlen, "JSON path longer than %d bytes", KG_MAX_JSON_PATH);
+        kg_set_err(err, errlen, "JSON path longer than %d bytes", KG_MAX_JSON_PATH);
         *rc = -EINVAL;
         return WALK_ERROR;
     }
     /* the whole path is checked first, so a typo is reported whatever the document holds */
     for (i = 0; i < plen;) {
         if (!next_segment(path, plen, &i, i == 0, &sg)) {
-            seterr(err, errlen, "malformed JSON path \"%s\"", path);
+            kg_set_err(err, errlen, "malformed JSON path \"%s\"", path);
             *rc = -EINVAL;
             return WALK_ERROR;
         }
@@ -826,8 +815,9 @@ static enum walk_result walk(const struct json_value *v, const char *path,
             size_t prev = sg.start;
             if (!sg.index && prev > 0)
                 prev--; /* drop the '.' */
-            seterr(err, errlen, "%s: expected %s, got %s", show(path, prev, shown, sizeof(shown)),
-                   sg.index ? "array" : "object", json_kind_name(json_kind(v)));
+            kg_set_err(err, errlen, "%s: expected %s, got %s",
+                       show(path, prev, shown, sizeof(shown)), sg.index ? "array" : "object",
+                       json_kind_name(json_kind(v)));
             *rc = -EINVAL;
             return WALK_ERROR;
         }
@@ -878,7 +868,8 @@ static int resolve(const struct json_value *v, const char *path, bool optional,
     case WALK_ABSENT:
         if (optional)
             return 0;
-        seterr(err, errlen, "%s: required but missing", show(path, missing, shown, sizeof(shown)));
+        kg_set_err(err, errlen, "%s: required but missing",
+                   show(path, missing, shown, sizeof(shown)));
         return -ENOENT;
     case WALK_FOUND:
         break;
@@ -886,8 +877,8 @@ static int resolve(const struct json_value *v, const char *path, bool optional,
     if (*out == JNULL) {
         if (optional)
             return 0;
-        seterr(err, errlen, "%s: required but null",
-               show(path, strlen(path), shown, sizeof(shown)));
+        kg_set_err(err, errlen, "%s: required but null",
+                   show(path, strlen(path), shown, sizeof(shown)));
         return -EINVAL;
     }
     return 1;
@@ -897,16 +888,16 @@ static int wrong_type(const char *path, const struct json_value *v, const char *
                       size_t errlen)
 {
     char shown[KG_MAX_JSON_PATH + 8];
-    seterr(err, errlen, "%s: expected %s, got %s", show(path, strlen(path), shown, sizeof(shown)),
-           want, json_kind_name(json_kind(v)));
+    kg_set_err(err, errlen, "%s: expected %s, got %s",
+               show(path, strlen(path), shown, sizeof(shown)), want, json_kind_name(json_kind(v)));
     return -EINVAL;
 }
 
 static int out_of_range(const char *path, const char *what, char *err, size_t errlen)
 {
     char shown[KG_MAX_JSON_PATH + 8];
-    seterr(err, errlen, "%s: number out of range for %s",
-           show(path, strlen(path), shown, sizeof(shown)), what);
+    kg_set_err(err, errlen, "%s: number out of range for %s",
+               show(path, strlen(path), shown, sizeof(shown)), what);
     return -ERANGE;
 }
 

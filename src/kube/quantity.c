@@ -15,10 +15,10 @@
 #include "kube/quantity.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "util/err.h"
 #include "util/assert.h"
 
 #define NANO 1000000000u
@@ -26,20 +26,6 @@
 #define MAG_MAX_NEG (((unsigned __int128)INT64_MAX + 1) * NANO) /* 2^63 units */
 /* Room in front of the digits for the carry of a multiplication by 2^60 (< 10^19). */
 #define DIGIT_HEADROOM 24
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err == NULL || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 static bool is_digit(char c)
 {
@@ -340,24 +326,24 @@ int quantity_parse_n(struct quantity *q, const char *s, size_t len, char *err, s
 
     memset(q, 0, sizeof(*q));
     if (len > KG_MAX_QUANTITY_INPUT) {
-        set_err(err, errlen, "quantity is %zu bytes long; at most %d are accepted", len,
-                KG_MAX_QUANTITY_INPUT);
+        kg_set_err(err, errlen, "quantity is %zu bytes long; at most %d are accepted", len,
+                   KG_MAX_QUANTITY_INPUT);
         rc = -E2BIG;
         goto out;
     }
     if (len == 0 || scan_quantity(s, len, &sc) != 0) {
-        set_err(err, errlen, "%s", QUANTITY_ERR_FORMAT);
+        kg_set_err(err, errlen, "%s", QUANTITY_ERR_FORMAT);
         rc = -EINVAL;
         goto out;
     }
     if (!interpret_suffix(sc.suf, sc.suf_len, &base, &exp, &format)) {
-        set_err(err, errlen, "%s", QUANTITY_ERR_SUFFIX);
+        kg_set_err(err, errlen, "%s", QUANTITY_ERR_SUFFIX);
         rc = -EINVAL;
         goto out;
     }
     fast = fast_path(&sc, base, exp);
     if (!fast && sc.raw_len + sc.den_len == 0) {
-        set_err(err, errlen, "%s", QUANTITY_ERR_NUMERIC);
+        kg_set_err(err, errlen, "%s", QUANTITY_ERR_NUMERIC);
         rc = -EINVAL;
         goto out;
     }
@@ -367,9 +353,10 @@ int quantity_parse_n(struct quantity *q, const char *s, size_t len, char *err, s
         fits = true;
     }
     if (!fits || q_set_mag(q, sc.neg, mag) != 0) {
-        set_err(err, errlen,
-                "quantity %.*s is too large: magnitude above 9223372036854775807 is not supported",
-                (int)len, s);
+        kg_set_err(
+            err, errlen,
+            "quantity %.*s is too large: magnitude above 9223372036854775807 is not supported",
+            (int)len, s);
         rc = -ERANGE;
         goto out;
     }

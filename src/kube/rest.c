@@ -18,6 +18,7 @@
 #include <strings.h>
 
 #include "json/watch.h"
+#include "util/err.h"
 #include "util/alloc.h"
 #include "util/assert.h"
 #include "util/limits.h"
@@ -46,33 +47,20 @@ struct rest_client {
     int nlanes;
 };
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    (void)n;
-}
-
 struct rest_client *rest_client_new(const struct rest_config *cfg, char *err, size_t errlen)
 {
     if (!cfg->server ||
         (strncmp(cfg->server, "https://", 8) != 0 && strncmp(cfg->server, "http://", 7) != 0)) {
-        set_err(err, errlen, "server URL \"%s\" must start with https:// or http://",
-                cfg->server ? cfg->server : "");
+        kg_set_err(err, errlen, "server URL \"%s\" must start with https:// or http://",
+                   cfg->server ? cfg->server : "");
         return NULL;
     }
     if (strlen(cfg->server) > KG_MAX_HTTP_URL / 2) {
-        set_err(err, errlen, "server URL is longer than %d bytes", KG_MAX_HTTP_URL / 2);
+        kg_set_err(err, errlen, "server URL is longer than %d bytes", KG_MAX_HTTP_URL / 2);
         return NULL;
     }
     if (cfg->bearer_token && strlen(cfg->bearer_token) >= KG_MAX_REST_TOKEN) {
-        set_err(err, errlen, "bearer token is longer than %d bytes", KG_MAX_REST_TOKEN - 1);
+        kg_set_err(err, errlen, "bearer token is longer than %d bytes", KG_MAX_REST_TOKEN - 1);
         return NULL;
     }
     struct http_tls *tls = NULL;
@@ -175,12 +163,13 @@ static int check_segment(const char *what, const char *s, char *err, size_t errl
 {
     for (const char *p = s; *p; p++) {
         if ((unsigned char)*p <= 0x20 || *p == 0x7f) {
-            set_err(err, errlen, "%s \"%s\" may not contain control characters or spaces", what, s);
+            kg_set_err(err, errlen, "%s \"%s\" may not contain control characters or spaces", what,
+                       s);
             return -EINVAL;
         }
     }
     if (bad_segment(s)) {
-        set_err(err, errlen, "%s \"%s\" is not a valid path segment name", what, s);
+        kg_set_err(err, errlen, "%s \"%s\" is not a valid path segment name", what, s);
         return -EINVAL;
     }
     return 0;
@@ -230,11 +219,11 @@ int rest_build_path(const struct rest_resource *res, const struct rest_query *q,
     const char *sub = res->subresource && *res->subresource ? res->subresource : NULL;
 
     if (!res->version || !*res->version || !res->resource || !*res->resource) {
-        set_err(err, errlen, "a resource needs a version and a resource name");
+        kg_set_err(err, errlen, "a resource needs a version and a resource name");
         goto out;
     }
     if (sub && !name) {
-        set_err(err, errlen, "subresource \"%s\" needs an object name", sub);
+        kg_set_err(err, errlen, "subresource \"%s\" needs an object name", sub);
         goto out;
     }
     if ((group && check_segment("group", group, err, errlen)) ||
@@ -290,7 +279,7 @@ int rest_build_path(const struct rest_resource *res, const struct rest_query *q,
     if (!rc && buf_len(out) - start > KG_MAX_REST_PATH)
         rc = -E2BIG;
     if (rc == -E2BIG)
-        set_err(err, errlen, "request path is longer than %d bytes", KG_MAX_REST_PATH);
+        kg_set_err(err, errlen, "request path is longer than %d bytes", KG_MAX_REST_PATH);
 out:
     if (rc) {
         out->len = start;
@@ -548,7 +537,7 @@ int rest_prepare(struct rest_client *rc, struct http_req *req, const char *metho
     if (rc_ == 0)
         rc_ = http_req_set_method(req, method);
     if (rc_) {
-        set_err(err, errlen, "invalid request %s %s", method, buf_str(&url));
+        kg_set_err(err, errlen, "invalid request %s %s", method, buf_str(&url));
         goto out;
     }
     http_req_clear_headers(req);
@@ -561,7 +550,7 @@ int rest_prepare(struct rest_client *rc, struct http_req *req, const char *metho
         rc_ = http_req_add_header(req, "Content-Type",
                                   content_type ? content_type : "application/json");
         if (rc_) {
-            set_err(err, errlen, "invalid content type");
+            kg_set_err(err, errlen, "invalid content type");
             goto out;
         }
     } else {
@@ -572,14 +561,14 @@ int rest_prepare(struct rest_client *rc, struct http_req *req, const char *metho
         token[0] = '\0';
         rc_ = rc->token_cb(rc->token_ud, token, KG_MAX_REST_TOKEN);
         if (rc_) {
-            set_err(err, errlen, "cannot get a bearer token: %s", strerror(-rc_));
+            kg_set_err(err, errlen, "cannot get a bearer token: %s", strerror(-rc_));
             goto out;
         }
         token[KG_MAX_REST_TOKEN - 1] = '\0';
     }
     rc_ = http_req_set_bearer_token(req, token ? token : rc->bearer);
     if (rc_) {
-        set_err(err, errlen, "the bearer token contains a line break");
+        kg_set_err(err, errlen, "the bearer token contains a line break");
         goto out;
     }
     http_req_set_tls(req, rc->tls);
@@ -618,12 +607,12 @@ static int lane_call(struct rest_client *rc, struct lane *l, const char *method,
     rc_ = http_client_do(l->c, l->req);
     const struct http_result *hr = http_req_result(l->req);
     if (rc_) {
-        set_err(err, errlen, "%s", hr->errmsg);
+        kg_set_err(err, errlen, "%s", hr->errmsg);
         return rc_;
     }
     rc_ = rest_status_decode(hr->status, hr->content_type, hr->body, hr->body_len, method, res, st);
     if (rc_)
-        set_err(err, errlen, "%s", st->message);
+        kg_set_err(err, errlen, "%s", st->message);
     return rc_;
 }
 
@@ -670,22 +659,22 @@ int rest_list_page_decode(const char *body, size_t len, enum rest_accept accept,
     *cont = NULL;
     *nitems = 0;
     if (rc) {
-        set_err(err, errlen, "decoding a list: %s", jerr);
+        kg_set_err(err, errlen, "decoding a list: %s", jerr);
         rc = -EBADMSG;
         goto out;
     }
     root = json_doc_root(doc);
     if (json_kind(root) != JSON_OBJECT ||
         json_opt_array(root, items_key, &items, &n, jerr, sizeof(jerr)) < 0) {
-        set_err(err, errlen, "decoding a list: the response is not a list (no %s array)",
-                items_key);
+        kg_set_err(err, errlen, "decoding a list: the response is not a list (no %s array)",
+                   items_key);
         rc = -EBADMSG;
         goto out;
     }
     for (size_t i = 0; i < n; i++) {
         rc = cb(json_array_at(items, i), ud);
         if (rc) {
-            set_err(err, errlen, "list item handler failed: %s", strerror(-rc));
+            kg_set_err(err, errlen, "list item handler failed: %s", strerror(-rc));
             goto out;
         }
         (*nitems)++;
@@ -721,7 +710,7 @@ int rest_list(struct rest_client *rc, const struct rest_resource *res, const str
     if (q)
         pq = *q;
     if (pq.watch || (pq.continue_token && *pq.continue_token) || (res->name && *res->name)) {
-        set_err(err, errlen, "rest_list: a list takes no watch, continue token or object name");
+        kg_set_err(err, errlen, "rest_list: a list takes no watch, continue token or object name");
         return -EINVAL;
     }
     if (pq.limit <= 0)
@@ -729,7 +718,7 @@ int rest_list(struct rest_client *rc, const struct rest_resource *res, const str
     l = lane_get(rc);
     for (int page = 0;; page++) {
         if (page >= REST_MAX_PAGES) {
-            set_err(err, errlen, "list of %s did not end after %d pages", res->resource, page);
+            kg_set_err(err, errlen, "list of %s did not end after %d pages", res->resource, page);
             rc_ = -E2BIG;
             goto out;
         }
@@ -921,7 +910,7 @@ int rest__watch_decode(const char *data, size_t len, size_t chunk, rest_event_cb
         rc = -EBADMSG;
     }
     if (rc)
-        set_err(err, errlen, "%s", w.failmsg);
+        kg_set_err(err, errlen, "%s", w.failmsg);
     watch_decoder_free(w.dec);
     return rc;
 }
