@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "http/server.h"
 #include "json/writer.h"
@@ -17,6 +18,7 @@
 #include "kube/labels.h"
 #include "sim/apiserver.h"
 #include "sim/discovery.h"
+#include "sim/model.h"
 #include "sim/objects.h"
 #include "sim/request.h"
 #include "sim/store.h"
@@ -31,6 +33,7 @@ struct apiserver {
     struct store *st;
     int listener;
     char version[64];
+    uint64_t seed;
 };
 
 /* Per-request state. */
@@ -589,6 +592,19 @@ static void serve_resource(struct ctx *c, const struct request_info *ri)
 
 /* ---- dispatch ---- */
 
+/* GET /sim/v1/truth: the usage model's current values (admin only, checked by the caller). */
+static void serve_truth(struct ctx *c)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    struct json_writer *w = json_begin(c);
+    store_rdlock(c->a->st);
+    sim_model_truth_json(w, c->a->seed, c->a->st, now); /* errors surface in json_end */
+    store_unlock(c->a->st);
+    json_end(c, w, 200, "application/json");
+}
+
 static void dispatch(const struct server_req *req, struct server_resp *resp, void *ud)
 {
     struct ctx c = { .a = ud, .req = req, .resp = resp, .pretty = want_pretty(req) };
@@ -635,6 +651,11 @@ static void dispatch(const struct server_req *req, struct server_resp *resp, voi
             serve_root_discovery(&c, false);
         else
             method_not_allowed(&c);
+    } else if (!strcmp(path, "/sim/v1/truth")) {
+        if (is_get(req))
+            serve_truth(&c);
+        else
+            method_not_allowed(&c);
     } else if (ri->is_api) {
         serve_resource(&c, ri);
     } else {
@@ -660,6 +681,7 @@ struct apiserver *apiserver_new(struct store *st, const struct apiserver_opts *o
 {
     struct apiserver *a = xcalloc(1, sizeof(*a));
     a->st = st;
+    a->seed = o->seed;
     snprintf(a->version, sizeof(a->version), "%s",
              o->server_version ? o->server_version : KG_SIM_DEFAULT_SERVER_VERSION);
     const char *cas[1] = { o->client_ca_file };

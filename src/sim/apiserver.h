@@ -17,11 +17,15 @@
  * (watch is not in discovery yet). Errors are Status objects with kube-apiserver's reasons,
  * codes and messages. JSON is compact with a trailing newline, or indented (no newline) for
  * ?pretty=true and curl/Wget/browser user agents, as kube-apiserver does.
+ *
+ * GET /sim/v1/truth (system:masters only; others 403, anonymous 401): the usage model's true
+ * current CPU and memory of every node, pod and container (sim_model_truth_json in sim/model.h).
  */
 #ifndef KGAUGE_SIM_APISERVER_H
 #define KGAUGE_SIM_APISERVER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* The version /version reports by default (the gcloud kubectl dispatcher then runs kubectl
  * 1.32; see the kubectl wire spec section 0). */
@@ -38,6 +42,7 @@ struct apiserver_opts {
     int port;                   /* 0 = any free port */
     const char *server_version; /* NULL = KG_SIM_DEFAULT_SERVER_VERSION */
     unsigned threads;           /* 0 = 4 */
+    uint64_t seed;              /* --seed, for the usage model behind GET /sim/v1/truth */
 };
 
 /* Loads the TLS files and binds the port (serving starts with apiserver_start). The store is

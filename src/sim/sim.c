@@ -130,6 +130,7 @@ int sim_start(const struct sim_config *cfg, struct sim **out, char *err, size_t 
         .client_ca_file = ca,
         .port = cfg->port,
         .server_version = cfg->server_version,
+        .seed = cfg->seed,
     };
     s->api = apiserver_new(s->st, &ao, err, errlen);
     if (!s->api) {

@@ -3,6 +3,7 @@ kgauge_module(sim SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/apiserver.c
   ${CMAKE_CURRENT_LIST_DIR}/certs.c
   ${CMAKE_CURRENT_LIST_DIR}/discovery.c
+  ${CMAKE_CURRENT_LIST_DIR}/model.c
   ${CMAKE_CURRENT_LIST_DIR}/objects.c
   ${CMAKE_CURRENT_LIST_DIR}/request.c
   ${CMAKE_CURRENT_LIST_DIR}/sim.c
@@ -17,3 +18,5 @@ kgauge_unit_test(sim_request SOURCES ${CMAKE_SOURCE_DIR}/tests/unit/test_sim_req
 kgauge_unit_test(sim_apiserver SOURCES ${CMAKE_SOURCE_DIR}/tests/unit/test_sim_apiserver.c
   DEPS kg_sim PkgConfig::CURL TIMEOUT 60)
 kgauge_fuzz(sim_request SOURCES ${CMAKE_SOURCE_DIR}/tests/fuzz/fuzz_sim_request.c DEPS kg_sim)
+kgauge_unit_test(sim_model SOURCES ${CMAKE_SOURCE_DIR}/tests/unit/test_sim_model.c DEPS kg_sim)
+kgauge_fuzz(sim_model SOURCES ${CMAKE_SOURCE_DIR}/tests/fuzz/fuzz_sim_model.c DEPS kg_sim)
