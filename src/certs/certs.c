@@ -26,6 +26,7 @@
 
 #include "certs/certs.h"
 #include "util/alloc.h"
+#include "util/assert.h"
 #include "util/buf.h"
 #include "util/time.h"
 
@@ -537,6 +538,7 @@ static int check_targets(const char *dir, struct target *t, size_t n, int force,
 {
     struct stat st;
 
+    ASSERT(dir != NULL); /* parse_flags requires --out */
     if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode)) {
         snprintf(err, errlen, "--out %s exists and is not a directory", dir);
         return -ENOTDIR;
@@ -626,12 +628,13 @@ static int front_proxy(int argc, char **argv)
         goto fail;
     if (o.client_csr != NULL && certs_csr_load(o.client_csr, &client_csr, err, sizeof(err)) != 0)
         goto fail;
-    ex = resolve_key(&o, o.ca_csr ? &ca_csr : NULL, o.ca_csr, &ca_spec);
-    if (ex == 0)
-        ex = resolve_key(&o, o.client_csr ? &client_csr : NULL, o.client_csr, &client_spec);
-    if (ex)
+    rc = resolve_key(&o, o.ca_csr ? &ca_csr : NULL, o.ca_csr, &ca_spec);
+    if (rc == 0)
+        rc = resolve_key(&o, o.client_csr ? &client_csr : NULL, o.client_csr, &client_spec);
+    if (rc) {
+        ex = rc;
         goto out;
-    ex = EXIT_FAIL;
+    }
 
     ca_cn = o.ca_cn ? o.ca_cn : o.ca_csr ? ca_csr.cn : "kubernetes";
     client_cn = o.client_cn ? o.client_cn : o.client_csr ? client_csr.cn : "front-proxy-client";
@@ -813,12 +816,13 @@ static int serving(int argc, char **argv)
         ex = rc < 0 ? EXIT_OK : rc;
         goto out;
     }
-    ex = resolve_key(&o, NULL, NULL, &ca_spec);
-    if (ex == 0)
-        ex = resolve_key(&o, NULL, NULL, &spec);
-    if (ex)
+    rc = resolve_key(&o, NULL, NULL, &ca_spec);
+    if (rc == 0)
+        rc = resolve_key(&o, NULL, NULL, &spec);
+    if (rc) {
+        ex = rc;
         goto out;
-    ex = EXIT_FAIL;
+    }
     service = o.service ? o.service : "metrics-server";
     ns = o.ns ? o.ns : "kube-system";
     domain = o.cluster_domain ? o.cluster_domain : "cluster.local";

@@ -143,13 +143,21 @@ static int get_str(struct csr_parse *p, const struct json_value *v, const char *
     int rc = want_kind(p, v, JSON_STRING, field);
     if (rc)
         return rc;
+    /* fail() returns rc, but the analyzer does not follow variadic calls: return rc itself so it
+     * sees that every error path leaves *out unwritten with a non-zero result. */
     rc = json_get_string(v, "", &s, &len, NULL, 0);
-    if (rc)
-        return fail(p, rc, field, "unreadable string");
-    if (strlen(s) != len)
-        return fail(p, -EINVAL, field, "contains a NUL character");
-    if (len > KG_MAX_X509_STRING)
-        return fail(p, -E2BIG, field, "longer than %d bytes", KG_MAX_X509_STRING);
+    if (rc) {
+        fail(p, rc, field, "unreadable string");
+        return rc;
+    }
+    if (strlen(s) != len) {
+        fail(p, -EINVAL, field, "contains a NUL character");
+        return -EINVAL;
+    }
+    if (len > KG_MAX_X509_STRING) {
+        fail(p, -E2BIG, field, "longer than %d bytes", KG_MAX_X509_STRING);
+        return -E2BIG;
+    }
     *out = xstrndup(s, len);
     return 0;
 }
@@ -357,14 +365,18 @@ void certs_csr_cleanup(struct certs_csr *csr)
 int certs_csr_parse(const void *data, size_t len, const char *label, struct certs_csr *out,
                     char *err, size_t errlen)
 {
-    struct csr_parse p = { .label = label ? label : "CSR", .err = err, .errlen = errlen };
+    struct csr_parse p = { .label = label ? label : "CSR" };
     struct json_doc *doc = NULL;
     const struct json_value *root, *v;
     char jerr[KG_ERRBUF];
     size_t names = 0;
     int rc;
 
-    if (err == NULL || errlen == 0) {
+    /* messages go to the caller's buffer, or to jerr when it gave none */
+    if (err != NULL && errlen > 0) {
+        p.err = err;
+        p.errlen = errlen;
+    } else {
         p.err = jerr;
         p.errlen = sizeof(jerr);
     }

@@ -1383,7 +1383,7 @@ static int read_token_file(const char *path, char **tok, char *err, size_t errle
     *tok = NULL;
     if (rc < 0)
         goto out;
-    if (memchr(data, '\0', len) != NULL) {
+    if (len > 0 && memchr(data, '\0', len) != NULL) {
         set_err(err, errlen, "token file \"%s\" contains a NUL byte", path);
         rc = -EINVAL;
         goto out;

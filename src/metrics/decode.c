@@ -20,6 +20,7 @@
 #include "metrics/promtext.h"
 #include "util/alloc.h"
 #include "util/arena.h"
+#include "util/assert.h"
 #include "util/limits.h"
 #include "util/time.h"
 
@@ -61,6 +62,7 @@ void node_batch_free(struct node_batch *b)
 static void batch_grow(struct node_batch *b)
 {
     size_t n = b->ncontainers, newcap = 0;
+    ASSERT(n == 0 || b->containers != NULL);
     if (n == 0)
         newcap = BATCH_MIN_CAP;
     else if (n >= BATCH_MIN_CAP && (n & (n - 1)) == 0)
@@ -498,6 +500,8 @@ static void label_texts(struct dec *d, const struct promtext_label *const l[3], 
             len[i] = l[i]->value.len;
             continue;
         }
+        /* an escaped value holds a backslash, so need > 0 and scratch was grown above */
+        ASSERT(d->scratch != NULL);
         txt[i] = d->scratch + off;
         len[i] = promtext_unescape(l[i]->value.ptr, l[i]->value.len, d->scratch + off);
         off += l[i]->value.len;

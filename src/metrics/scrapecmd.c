@@ -149,7 +149,7 @@ static int flag_value(int argc, char **argv, int *i, const char *name, const cha
     size_t n = strlen(name);
     const char *a = argv[*i];
     *v = NULL;
-    if (strncmp(a, name, n) || (a[n] != '=' && a[n] != '\0'))
+    if (strncmp(a, name, n) != 0 || (a[n] != '=' && a[n] != '\0'))
         return 0;
     if (a[n] == '=')
         *v = a + n + 1;

@@ -846,8 +846,10 @@ static void compact(struct store *s, struct store_view *v)
 #undef REMAP
     pool_ref(np);
     v->pool = np;
+    /* oldp holds at least these two references, so the first unref cannot free it; the
+     * analyzer does not follow reference counts. Old views keep their own references. */
     pool_unref(oldp); /* the view's reference */
-    pool_unref(oldp); /* the store's reference (old views keep theirs) */
+    pool_unref(oldp); // NOLINT(clang-analyzer-unix.Malloc): the store's reference; refs >= 2
     log_v(4, "store: compacted string pool to %zu bytes", np->bytes);
 }
 
@@ -1127,7 +1129,8 @@ int store_put(struct store *s, const struct store_cycle *c, struct store_put_res
         const struct snode *on = tn->old != NONE ? &old->nodes[tn->old] : NULL;
         tn->final = (uint32_t)k;
         sn->name = tn->name;
-        if (tn->b == NULL) { /* carried */
+        if (tn->b == NULL) { /* carried: only a node the old view had is carried */
+            ASSERT(on != NULL);
             *sn = *on;
             sn->flags = (on->flags & ~(uint32_t)F_STALE) | (tn->stale ? F_STALE : 0);
             continue;

@@ -997,7 +997,7 @@ static int parse_certs(struct x509_cert ***out, size_t *n, const void *pem, size
         if (x) {
             if (count == cap) {
                 cap = cap ? 2 * cap : 4;
-                v = xreallocarray(v, cap, sizeof(*v));
+                v = xreallocarray(v, cap, sizeof(struct x509_cert *));
             }
             v[count] = xmalloc(sizeof(**v));
             v[count++]->x = x;
@@ -1059,6 +1059,7 @@ int x509_cert_parse_der(struct x509_cert **out, const void *der, size_t len, cha
 
 int x509_cert_pem(const struct x509_cert *c, struct buf *out, char *err, size_t errlen)
 {
+    ASSERT(c != NULL);
     return x509_certs_pem((struct x509_cert *const *)&c, 1, out, err, errlen);
 }
 
@@ -1069,9 +1070,11 @@ int x509_certs_pem(struct x509_cert *const *v, size_t n, struct buf *out, char *
 
     if (!b)
         return ossl_fail(-EIO, err, errlen, "encoding certificates");
-    for (size_t i = 0; i < n && rc == 0; i++)
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        ASSERT(v[i] != NULL);
         if (PEM_write_bio_X509(b, v[i]->x) != 1)
             rc = ossl_fail(-EIO, err, errlen, "encoding a certificate");
+    }
     if (rc == 0)
         rc = bio_to_buf(b, out, err, errlen);
     BIO_free(b);
