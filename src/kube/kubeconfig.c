@@ -29,6 +29,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/err.h"
 #include "util/alloc.h"
 #include "util/assert.h"
 #include "util/limits.h"
@@ -43,18 +44,6 @@ static const char empty_config_msg[] =
     "environment variable";
 
 /* ---- small helpers ---- */
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    if (err == NULL || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* Go's syscall error strings are strerror's with a lower-case first letter. */
 static void go_errstr(int e, char *out, size_t outlen)
@@ -92,7 +81,7 @@ static int read_file(const char *path, size_t max, char **data, size_t *len, cha
     if (fd < 0) {
         rc = -errno;
         go_errstr(errno, es, sizeof(es));
-        set_err(err, errlen, "open %s: %s", path, es);
+        kg_set_err(err, errlen, "open %s: %s", path, es);
         goto out;
     }
     for (;;) {
@@ -102,7 +91,7 @@ static int read_file(const char *path, size_t max, char **data, size_t *len, cha
         ssize_t n;
         if (p == NULL) {
             rc = -ENOMEM;
-            set_err(err, errlen, "read %s: out of buffer space", path);
+            kg_set_err(err, errlen, "read %s: out of buffer space", path);
             goto out;
         }
         n = read(fd, p, room > 0 ? room : 1);
@@ -111,14 +100,14 @@ static int read_file(const char *path, size_t max, char **data, size_t *len, cha
                 continue;
             rc = -errno;
             go_errstr(errno, es, sizeof(es));
-            set_err(err, errlen, "read %s: %s", path, es);
+            kg_set_err(err, errlen, "read %s: %s", path, es);
             goto out;
         }
         if (n == 0)
             break;
         if (room == 0) {
             rc = -E2BIG;
-            set_err(err, errlen, "read %s: file is larger than %zu bytes", path, max);
+            kg_set_err(err, errlen, "read %s: file is larger than %zu bytes", path, max);
             goto out;
         }
         buf_commit(&b, (size_t)n);
@@ -307,7 +296,7 @@ done:
     return 0;
 corrupt:
     rc = -EINVAL;
-    set_err(err, errlen, "illegal base64 data at input byte %zu", bad);
+    kg_set_err(err, errlen, "illegal base64 data at input byte %zu", bad);
     free(dst);
     *out = NULL;
     *outlen = 0;
@@ -623,7 +612,8 @@ static enum ykind yclassify(struct buf *scratch, struct fy_node *n, const char *
 
 static int type_error(struct kc_parse *p, const char *path, const char *want, enum ykind got)
 {
-    set_err(p->err, p->errlen, "%s: %s: expected %s, got %s", p->file, path, want, ykind_name(got));
+    kg_set_err(p->err, p->errlen, "%s: %s: expected %s, got %s", p->file, path, want,
+               ykind_name(got));
     return -EINVAL;
 }
 
@@ -638,7 +628,7 @@ static int get_string(struct kc_parse *p, struct fy_node *n, const char *path, c
     if (k != YK_STRING)
         return type_error(p, path, "a string", k);
     if (memchr(s, '\0', len) != NULL) {
-        set_err(p->err, p->errlen, "%s: %s: contains a NUL byte", p->file, path);
+        kg_set_err(p->err, p->errlen, "%s: %s: contains a NUL byte", p->file, path);
         return -EINVAL;
     }
     free(*out);
@@ -676,7 +666,7 @@ static int get_bytes(struct kc_parse *p, struct fy_node *n, const char *path, un
     *out = NULL;
     rc = kubeconfig_base64_decode(s, len, out, outlen, e, sizeof(e));
     if (rc < 0)
-        set_err(p->err, p->errlen, "%s: %s: %s", p->file, path, e);
+        kg_set_err(p->err, p->errlen, "%s: %s: %s", p->file, path, e);
     return rc;
 }
 
@@ -809,8 +799,8 @@ static int parse_list(struct kc_parse *p, struct fy_node *seq, enum kc_list whic
     seq = deref(seq, &b);
     count = (size_t)fy_node_sequence_item_count(seq);
     if (count > KG_MAX_KUBECONFIG_ENTRIES) {
-        set_err(p->err, p->errlen, "%s: %s: more than %d entries", p->file, lname[which],
-                KG_MAX_KUBECONFIG_ENTRIES);
+        kg_set_err(p->err, p->errlen, "%s: %s: more than %d entries", p->file, lname[which],
+                   KG_MAX_KUBECONFIG_ENTRIES);
         return -E2BIG;
     }
     switch (which) {
@@ -858,8 +848,8 @@ static int parse_list(struct kc_parse *p, struct fy_node *seq, enum kc_list whic
                                 : which == KL_USERS  ? f->users[j].name
                                                      : f->contexts[j].name;
             if (strcmp(other, name) == 0) {
-                set_err(p->err, p->errlen, "%s: %s.name: duplicate name \"%s\" in list", p->file,
-                        path, name);
+                kg_set_err(p->err, p->errlen, "%s: %s.name: duplicate name \"%s\" in list", p->file,
+                           path, name);
                 rc = -EINVAL;
             }
         }
@@ -922,7 +912,7 @@ static void yaml_error(struct kc_parse *p, const struct diag_capture *cap)
     long line = 0;
     int msglen;
     if (e == NULL) {
-        set_err(p->err, p->errlen, "%s: yaml: invalid document", p->file);
+        kg_set_err(p->err, p->errlen, "%s: yaml: invalid document", p->file);
         return;
     }
     /* "<input>:LINE:COL: error: MESSAGE\n<source excerpt>" */
@@ -937,7 +927,7 @@ static void yaml_error(struct kc_parse *p, const struct diag_capture *cap)
     }
     msg = e + strlen(": error: ");
     msglen = (int)strcspn(msg, "\n");
-    set_err(p->err, p->errlen, "%s: yaml: line %ld: %.*s", p->file, line, msglen, msg);
+    kg_set_err(p->err, p->errlen, "%s: yaml: line %ld: %.*s", p->file, line, msglen, msg);
 }
 
 /*
@@ -1011,13 +1001,13 @@ static int parse_doc(const char *data, size_t len, const char *base, struct kc_f
     if (len == 0)
         goto out;
     if (len > KG_MAX_CONFIG_FILE) {
-        set_err(err, errlen, "%s: larger than %u bytes", f->path, KG_MAX_CONFIG_FILE);
+        kg_set_err(err, errlen, "%s: larger than %u bytes", f->path, KG_MAX_CONFIG_FILE);
         rc = -E2BIG;
         goto out;
     }
     bad_at = utf8_invalid_at((const unsigned char *)data, len);
     if (bad_at < len) {
-        set_err(err, errlen, "%s: yaml: invalid UTF-8 at byte %zu", f->path, bad_at);
+        kg_set_err(err, errlen, "%s: yaml: invalid UTF-8 at byte %zu", f->path, bad_at);
         rc = -EINVAL;
         goto out;
     }
@@ -1029,7 +1019,7 @@ static int parse_doc(const char *data, size_t len, const char *base, struct kc_f
     dcfg.colorize = false;
     diag = fy_diag_create(&dcfg);
     if (diag == NULL) {
-        set_err(err, errlen, "%s: cannot create a YAML parser", f->path);
+        kg_set_err(err, errlen, "%s: cannot create a YAML parser", f->path);
         rc = -ENOMEM;
         goto out;
     }
@@ -1038,12 +1028,12 @@ static int parse_doc(const char *data, size_t len, const char *base, struct kc_f
     cfg.diag = diag;
     fyp = fy_parser_create(&cfg);
     if (fyp == NULL) {
-        set_err(err, errlen, "%s: cannot create a YAML parser", f->path);
+        kg_set_err(err, errlen, "%s: cannot create a YAML parser", f->path);
         rc = -ENOMEM;
         goto out;
     }
     if (fy_parser_set_string(fyp, data, len) != 0) {
-        set_err(err, errlen, "%s: cannot read the document", f->path);
+        kg_set_err(err, errlen, "%s: cannot read the document", f->path);
         rc = -EINVAL;
         goto out;
     }
@@ -1060,8 +1050,8 @@ static int parse_doc(const char *data, size_t len, const char *base, struct kc_f
     if (k == YK_NULL)
         goto out;
     if (k != YK_MAP) {
-        set_err(err, errlen, "%s: expected a mapping at the top level, got %s", f->path,
-                ykind_name(k));
+        kg_set_err(err, errlen, "%s: expected a mapping at the top level, got %s", f->path,
+                   ykind_name(k));
         rc = -EINVAL;
         goto out;
     }
@@ -1082,13 +1072,13 @@ static int parse_doc(const char *data, size_t len, const char *base, struct kc_f
             rc = get_string(&p, v, "kind", &kind);
     }
     if (rc == 0 && nonempty(api_version) && strcmp(api_version, "v1") != 0) {
-        set_err(err, errlen, "%s: apiVersion: no kind \"%s\" is registered for version \"%s\"",
-                f->path, nonempty(kind) ? kind : "Config", api_version);
+        kg_set_err(err, errlen, "%s: apiVersion: no kind \"%s\" is registered for version \"%s\"",
+                   f->path, nonempty(kind) ? kind : "Config", api_version);
         rc = -EINVAL;
     }
     if (rc == 0 && nonempty(kind) && strcmp(kind, "Config") != 0) {
-        set_err(err, errlen, "%s: kind: no kind \"%s\" is registered for version \"v1\"", f->path,
-                kind);
+        kg_set_err(err, errlen, "%s: kind: no kind \"%s\" is registered for version \"v1\"",
+                   f->path, kind);
         rc = -EINVAL;
     }
     if (rc == 0) {
@@ -1203,7 +1193,7 @@ static void errlist_format(const struct errlist *el, const char *prefix, char *e
     }
     if (el->n > 1)
         (void)buf_putc(&b, ']');
-    set_err(err, errlen, "%s", buf_str(&b));
+    kg_set_err(err, errlen, "%s", buf_str(&b));
     buf_cleanup(&b);
 }
 
@@ -1384,13 +1374,13 @@ static int read_token_file(const char *path, char **tok, char *err, size_t errle
     if (rc < 0)
         goto out;
     if (len > 0 && memchr(data, '\0', len) != NULL) {
-        set_err(err, errlen, "token file \"%s\" contains a NUL byte", path);
+        kg_set_err(err, errlen, "token file \"%s\" contains a NUL byte", path);
         rc = -EINVAL;
         goto out;
     }
     *tok = trim_dup(data, len);
     if ((*tok)[0] == '\0') {
-        set_err(err, errlen, "read empty token from file \"%s\"", path);
+        kg_set_err(err, errlen, "read empty token from file \"%s\"", path);
         free(*tok);
         *tok = NULL;
         rc = -EINVAL;
@@ -1442,7 +1432,7 @@ int kubeconfig_bearer_token(struct kubeconfig *kc, int64_t now_ns, char *out, si
         rc = copy_token(t->cached != NULL ? t->cached : kc->token, out, outlen);
         goto out;
     }
-    set_err(err, errlen, "%s", e);
+    kg_set_err(err, errlen, "%s", e);
 out:
     pthread_mutex_unlock(&t->mu);
     return rc;
@@ -1498,7 +1488,7 @@ static int load_pem(const char *file, const char *where, unsigned char **pem, si
     char *data = NULL;
     int rc = read_file(file, KG_MAX_CONFIG_FILE, &data, len, e, sizeof(e));
     if (rc < 0) {
-        set_err(err, errlen, "%s: %s", where, e);
+        kg_set_err(err, errlen, "%s: %s", where, e);
         return rc;
     }
     *pem = (unsigned char *)data;
@@ -1540,13 +1530,13 @@ static int resolve(const struct kc_set *set, const struct kubeconfig_overrides *
     user_name = OV(ov, user) != NULL ? ov->user : (ce != NULL && ce->user ? ce->user : "");
     ue = find_user(set, user_name, &user_file);
     if (ue == NULL && OV(ov, user) != NULL) {
-        set_err(err, errlen, "auth info \"%s\" does not exist", user_name);
+        kg_set_err(err, errlen, "auth info \"%s\" does not exist", user_name);
         rc = -EINVAL;
         goto out;
     }
     /* getContext */
     if (ce == NULL && OV(ov, context) != NULL) {
-        set_err(err, errlen, "context \"%s\" does not exist", ctx_name);
+        kg_set_err(err, errlen, "context \"%s\" does not exist", ctx_name);
         rc = -EINVAL;
         goto out;
     }
@@ -1555,7 +1545,7 @@ static int resolve(const struct kc_set *set, const struct kubeconfig_overrides *
         OV(ov, cluster) != NULL ? ov->cluster : (ce != NULL && ce->cluster ? ce->cluster : "");
     cle = find_cluster(set, cluster_name, &cl_file);
     if (cle == NULL && OV(ov, cluster) != NULL) {
-        set_err(err, errlen, "cluster \"%s\" does not exist", cluster_name);
+        kg_set_err(err, errlen, "cluster \"%s\" does not exist", cluster_name);
         rc = -EINVAL;
         goto out;
     }
@@ -1625,7 +1615,7 @@ static int resolve(const struct kc_set *set, const struct kubeconfig_overrides *
     validate_auth_info(&el, user_name, &mu);
     validate_cluster_info(&el, cluster_name, &mc, cluster_empty);
     if (el.n == 1 && el.empty_cluster) {
-        set_err(err, errlen, "%s", empty_config_msg);
+        kg_set_err(err, errlen, "%s", empty_config_msg);
         rc = -EINVAL;
         goto out;
     }
@@ -1640,11 +1630,11 @@ static int resolve(const struct kc_set *set, const struct kubeconfig_overrides *
                  ctx_file->path, ce->idx, ce->user, ctx_name);
     if (mu.has_exec || mu.has_auth_provider) {
         const char *what = mu.has_exec ? "exec" : "auth-provider";
-        set_err(err, errlen,
-                "%s: users[%d].user.%s: user \"%s\" authenticates with %s, which is not "
-                "supported by kgauge; give it a client certificate or a token instead",
-                user_file->path, ue->idx, what, user_name,
-                mu.has_exec ? "an exec credential plugin" : "an auth-provider plugin");
+        kg_set_err(err, errlen,
+                   "%s: users[%d].user.%s: user \"%s\" authenticates with %s, which is not "
+                   "supported by kgauge; give it a client certificate or a token instead",
+                   user_file->path, ue->idx, what, user_name,
+                   mu.has_exec ? "an exec credential plugin" : "an auth-provider plugin");
         rc = -ENOTSUP;
         goto out;
     }
@@ -1683,8 +1673,8 @@ static int resolve(const struct kc_set *set, const struct kubeconfig_overrides *
         kc->ca_file = xstrdup(mc.ca_file);
     }
     if (kc->insecure_skip_tls_verify && kc->ca_pem != NULL) {
-        set_err(err, errlen,
-                "specifying a root certificates file with the insecure flag is not allowed");
+        kg_set_err(err, errlen,
+                   "specifying a root certificates file with the insecure flag is not allowed");
         rc = -EINVAL;
         goto out;
     }
@@ -1699,7 +1689,7 @@ static int resolve(const struct kc_set *set, const struct kubeconfig_overrides *
         char e[KG_ERRBUF];
         rc = read_token_file(mu.token_file, &kc->token, e, sizeof(e));
         if (rc < 0) {
-            set_err(err, errlen, "%s.tokenFile: %s", where, e);
+            kg_set_err(err, errlen, "%s.tokenFile: %s", where, e);
             goto out;
         }
         kc->token_file = xstrdup(mu.token_file);
@@ -1756,7 +1746,7 @@ static int load_one(struct kc_set *set, const char *path, char *err, size_t errl
     if (rc == -ENOENT)
         goto out;
     if (rc < 0) {
-        set_err(err, errlen, "error loading config file \"%s\": %s", path, e);
+        kg_set_err(err, errlen, "error loading config file \"%s\": %s", path, e);
         goto out;
     }
     f = kc_set_add(set, path);
@@ -1782,7 +1772,7 @@ int kubeconfig_load(const struct kubeconfig_overrides *ov, struct kubeconfig **o
     if (ov != NULL && nonempty(ov->kubeconfig)) {
         struct stat st;
         if (stat(ov->kubeconfig, &st) != 0 && errno == ENOENT) {
-            set_err(err, errlen, "stat %s: no such file or directory", ov->kubeconfig);
+            kg_set_err(err, errlen, "stat %s: no such file or directory", ov->kubeconfig);
             rc = -ENOENT;
             goto out;
         }
@@ -1802,7 +1792,7 @@ int kubeconfig_load(const struct kubeconfig_overrides *ov, struct kubeconfig **o
             if (dup)
                 continue;
             if (npaths == KG_MAX_KUBECONFIG_FILES) {
-                set_err(err, errlen, "KUBECONFIG: more than %d files", KG_MAX_KUBECONFIG_FILES);
+                kg_set_err(err, errlen, "KUBECONFIG: more than %d files", KG_MAX_KUBECONFIG_FILES);
                 rc = -E2BIG;
                 goto out;
             }
@@ -1937,9 +1927,9 @@ int kubeconfig_in_cluster(const char *sa_dir, struct kubeconfig **out, char *err
     int rc = 0;
     *out = NULL;
     if (!nonempty(host) || !nonempty(port)) {
-        set_err(err, errlen,
-                "unable to load in-cluster configuration, KUBERNETES_SERVICE_HOST and "
-                "KUBERNETES_SERVICE_PORT must be defined");
+        kg_set_err(err, errlen,
+                   "unable to load in-cluster configuration, KUBERNETES_SERVICE_HOST and "
+                   "KUBERNETES_SERVICE_PORT must be defined");
         rc = -ENXIO;
         goto out;
     }
@@ -2004,7 +1994,7 @@ int kubeconfig_load_auto(const struct kubeconfig_overrides *ov, struct kubeconfi
     if (rc == 0)
         return 0;
     if (!kubeconfig_is_empty_error(e) || !kubeconfig_in_cluster_possible(NULL)) {
-        set_err(err, errlen, "%s", e);
+        kg_set_err(err, errlen, "%s", e);
         return rc;
     }
     log_v(4, "Using in-cluster configuration");
@@ -2082,19 +2072,19 @@ int kubeconfig_write(const struct kubeconfig_spec *s, struct buf *out, char *err
     int rc = 0;
     if (!nonempty(s->cluster_name) || !nonempty(s->server) || !nonempty(s->user_name) ||
         !nonempty(s->context_name)) {
-        set_err(err, errlen,
-                "kubeconfig: cluster_name, server, user_name and context_name are "
-                "required");
+        kg_set_err(err, errlen,
+                   "kubeconfig: cluster_name, server, user_name and context_name are "
+                   "required");
         return -EINVAL;
     }
     if ((s->cert_pem != NULL) != (s->key_pem != NULL)) {
-        set_err(err, errlen, "kubeconfig: user %s: a client certificate needs its key",
-                s->user_name);
+        kg_set_err(err, errlen, "kubeconfig: user %s: a client certificate needs its key",
+                   s->user_name);
         return -EINVAL;
     }
     if (s->ca_pem != NULL && s->insecure_skip_tls_verify) {
-        set_err(err, errlen,
-                "specifying a root certificates file with the insecure flag is not allowed");
+        kg_set_err(err, errlen,
+                   "specifying a root certificates file with the insecure flag is not allowed");
         return -EINVAL;
     }
     rc = buf_appends(out, "apiVersion: v1\nkind: Config\nclusters:\n- name: ");
@@ -2144,7 +2134,7 @@ int kubeconfig_write(const struct kubeconfig_spec *s, struct buf *out, char *err
     if (rc == 0)
         rc = buf_appends(out, "preferences: {}\n");
     if (rc != 0)
-        set_err(err, errlen, "kubeconfig: output larger than %zu bytes", out->max);
+        kg_set_err(err, errlen, "kubeconfig: output larger than %zu bytes", out->max);
     return rc;
 }
 
@@ -2165,7 +2155,7 @@ int kubeconfig_write_file(const struct kubeconfig_spec *spec, const char *path, 
     if (fd < 0) {
         rc = -errno;
         go_errstr(errno, es, sizeof(es));
-        set_err(err, errlen, "open %s: %s", tmp, es);
+        kg_set_err(err, errlen, "open %s: %s", tmp, es);
         free(tmp);
         tmp = NULL;
         goto out;
@@ -2195,7 +2185,7 @@ int kubeconfig_write_file(const struct kubeconfig_spec *spec, const char *path, 
 fail:
     rc = -errno;
     go_errstr(errno, es, sizeof(es));
-    set_err(err, errlen, "write %s: %s", path, es);
+    kg_set_err(err, errlen, "write %s: %s", path, es);
 out:
     if (fd >= 0)
         close(fd);

@@ -18,24 +18,12 @@
 #include <string.h>
 
 #include "metrics/promtext.h"
+#include "util/err.h"
 #include "util/alloc.h"
 #include "util/arena.h"
 #include "util/assert.h"
 #include "util/limits.h"
 #include "util/time.h"
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* ---- node_batch ---- */
 
@@ -254,15 +242,15 @@ int node_batch_check(const struct node_batch *b, char *err, size_t errlen)
     struct decode__index ix;
     decode__index_init(&ix);
     if ((b->nerrors == 0) != (b->first_error == NULL)) {
-        set_err(err, errlen, "nerrors %zu but first_error %s", b->nerrors,
-                b->first_error ? "set" : "NULL");
+        kg_set_err(err, errlen, "nerrors %zu but first_error %s", b->nerrors,
+                   b->first_error ? "set" : "NULL");
         goto out;
     }
     if (b->has_node) {
         const struct sample_point *p = &b->node_point;
         if (!p->has_cpu || !p->has_memory || !p->cpu_ns || !p->memory_bytes ||
             p->timestamp_ns <= 0) {
-            set_err(err, errlen, "node point incomplete");
+            kg_set_err(err, errlen, "node point incomplete");
             goto out;
         }
     }
@@ -270,21 +258,21 @@ int node_batch_check(const struct node_batch *b, char *err, size_t errlen)
         const struct container_sample *c = &b->containers[i];
         if (!c->namespace || !c->pod || !c->container || !*c->namespace || !*c->pod ||
             !*c->container) {
-            set_err(err, errlen, "container %zu: empty name", i);
+            kg_set_err(err, errlen, "container %zu: empty name", i);
             goto out;
         }
         const struct sample_point *p = &c->point;
         if (!p->has_cpu || !p->has_memory || !p->cpu_ns || !p->memory_bytes ||
             p->timestamp_ns <= 0 || p->start_time_ns < 0) {
-            set_err(err, errlen, "container %s/%s/%s: point incomplete", c->namespace, c->pod,
-                    c->container);
+            kg_set_err(err, errlen, "container %s/%s/%s: point incomplete", c->namespace, c->pod,
+                       c->container);
             goto out;
         }
         size_t nl = strlen(c->namespace), pl = strlen(c->pod), cl = strlen(c->container);
         uint32_t h = decode__hash(c->namespace, nl, c->pod, pl, c->container, cl);
         if (decode__index_find(&ix, b, h, c->namespace, nl, c->pod, pl, c->container, cl) >= 0) {
-            set_err(err, errlen, "container %s/%s/%s appears twice", c->namespace, c->pod,
-                    c->container);
+            kg_set_err(err, errlen, "container %s/%s/%s appears twice", c->namespace, c->pod,
+                       c->container);
             goto out;
         }
         decode__index_put(&ix, h, i);
@@ -748,8 +736,8 @@ int decode_resource(const void *data, size_t len, const struct decode_opts *opts
     memset(&d, 0, sizeof(d));
     *out = NULL;
     if (len > KG_MAX_KUBELET_BODY) {
-        set_err(err, errlen, "/metrics/resource payload of %zu bytes exceeds the limit of %u", len,
-                (unsigned)KG_MAX_KUBELET_BODY);
+        kg_set_err(err, errlen, "/metrics/resource payload of %zu bytes exceeds the limit of %u",
+                   len, (unsigned)KG_MAX_KUBELET_BODY);
         return -E2BIG;
     }
     /* Strings are ~5% of the payload; small chunks keep a stored batch small. */

@@ -12,23 +12,10 @@
 #include <errno.h>
 #include <float.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
+#include "util/err.h"
 
 static inline int is_blank(char c)
 {
@@ -123,15 +110,15 @@ static int parse_meta(struct promtext_line *line, const char *p, const char *e, 
     const char *what = line->kind == PROMTEXT_HELP ? "HELP" : "TYPE";
     size_t n = name_len(p, e);
     if (!n) {
-        set_err(err, errlen, "line %zu: # %s without a valid metric name", line->lineno, what);
+        kg_set_err(err, errlen, "line %zu: # %s without a valid metric name", line->lineno, what);
         return -EINVAL;
     }
     line->name.ptr = p;
     line->name.len = n;
     p += n;
     if (p < e && !is_blank(*p)) {
-        set_err(err, errlen, "line %zu: invalid character '%c' in metric name after \"%.*s\"",
-                line->lineno, *p, excerpt_len(n), line->name.ptr);
+        kg_set_err(err, errlen, "line %zu: invalid character '%c' in metric name after \"%.*s\"",
+                   line->lineno, *p, excerpt_len(n), line->name.ptr);
         return -EINVAL;
     }
     p = skip_blanks(p, e);
@@ -145,8 +132,8 @@ static int parse_meta(struct promtext_line *line, const char *p, const char *e, 
         p++;
     size_t tl = (size_t)(p - t);
     if (skip_blanks(p, e) != e) {
-        set_err(err, errlen, "line %zu: unexpected text after the type of \"%.*s\"", line->lineno,
-                excerpt_len(n), line->name.ptr);
+        kg_set_err(err, errlen, "line %zu: unexpected text after the type of \"%.*s\"",
+                   line->lineno, excerpt_len(n), line->name.ptr);
         return -EINVAL;
     }
     line->rest.ptr = t;
@@ -162,8 +149,8 @@ static int parse_meta(struct promtext_line *line, const char *p, const char *e, 
     else if (word_eq(t, tl, "untyped"))
         line->type = PROMTEXT_TYPE_UNTYPED;
     else {
-        set_err(err, errlen, "line %zu: invalid metric type \"%.*s\" for \"%.*s\"", line->lineno,
-                excerpt_len(tl), t, excerpt_len(n), line->name.ptr);
+        kg_set_err(err, errlen, "line %zu: invalid metric type \"%.*s\" for \"%.*s\"", line->lineno,
+                   excerpt_len(tl), t, excerpt_len(n), line->name.ptr);
         return -EINVAL;
     }
     return 0;
@@ -215,8 +202,8 @@ int promtext_next(struct promtext_parser *p, struct promtext_line *line, char *e
             return classify_comment(line, q + 1, e, err, errlen) ? -EINVAL : 1;
         size_t n = name_len(q, e);
         if (!n) {
-            set_err(err, errlen, "line %zu: invalid metric name at \"%.*s\"", line->lineno,
-                    excerpt_len((size_t)(e - q)), q);
+            kg_set_err(err, errlen, "line %zu: invalid metric name at \"%.*s\"", line->lineno,
+                       excerpt_len((size_t)(e - q)), q);
             return -EINVAL;
         }
         line->kind = PROMTEXT_SERIES;
@@ -224,8 +211,8 @@ int promtext_next(struct promtext_parser *p, struct promtext_line *line, char *e
         line->name.len = n;
         q += n;
         if (q < e && !is_blank(*q) && *q != '{') {
-            set_err(err, errlen, "line %zu: invalid character '%c' after metric name \"%.*s\"",
-                    line->lineno, *q, excerpt_len(n), line->name.ptr);
+            kg_set_err(err, errlen, "line %zu: invalid character '%c' after metric name \"%.*s\"",
+                       line->lineno, *q, excerpt_len(n), line->name.ptr);
             return -EINVAL;
         }
         line->rest.ptr = q;
@@ -296,8 +283,8 @@ static int parse_label_value(const char **pp, const char *e, struct promtext_lab
             break;
         if (c == '\\') {
             if (p + 1 >= e || (p[1] != '\\' && p[1] != '"' && p[1] != 'n')) {
-                set_err(err, errlen, "line %zu: invalid escape sequence in value of label %.*s",
-                        lineno, excerpt_len(l->name.len), l->name.ptr);
+                kg_set_err(err, errlen, "line %zu: invalid escape sequence in value of label %.*s",
+                           lineno, excerpt_len(l->name.len), l->name.ptr);
                 return -EINVAL;
             }
             l->escaped = true;
@@ -305,16 +292,16 @@ static int parse_label_value(const char **pp, const char *e, struct promtext_lab
         } else {
             size_t n = utf8_seq((const unsigned char *)p, (const unsigned char *)e);
             if (!n) {
-                set_err(err, errlen, "line %zu: invalid UTF-8 in value of label %.*s", lineno,
-                        excerpt_len(l->name.len), l->name.ptr);
+                kg_set_err(err, errlen, "line %zu: invalid UTF-8 in value of label %.*s", lineno,
+                           excerpt_len(l->name.len), l->name.ptr);
                 return -EINVAL;
             }
             p += n;
         }
     }
     if (p >= e) {
-        set_err(err, errlen, "line %zu: unterminated value of label %.*s", lineno,
-                excerpt_len(l->name.len), l->name.ptr);
+        kg_set_err(err, errlen, "line %zu: unterminated value of label %.*s", lineno,
+                   excerpt_len(l->name.len), l->name.ptr);
         return -EINVAL;
     }
     l->value.len = (size_t)(p - l->value.ptr);
@@ -331,12 +318,13 @@ static int parse_labels(const char **pp, const char *e, struct promtext_series *
         if (p < e && *p == '}')
             break;
         if (p >= e || !is_lname_start((unsigned char)*p)) {
-            set_err(err, errlen, "line %zu: expected a label name or '}'%s", lineno,
-                    p >= e ? " before the end of the line" : "");
+            kg_set_err(err, errlen, "line %zu: expected a label name or '}'%s", lineno,
+                       p >= e ? " before the end of the line" : "");
             return -EINVAL;
         }
         if (s->nlabels == KG_MAX_PROMTEXT_LABELS) {
-            set_err(err, errlen, "line %zu: more than %d labels", lineno, KG_MAX_PROMTEXT_LABELS);
+            kg_set_err(err, errlen, "line %zu: more than %d labels", lineno,
+                       KG_MAX_PROMTEXT_LABELS);
             return -EINVAL;
         }
         struct promtext_label *l = &s->labels[s->nlabels];
@@ -347,21 +335,21 @@ static int parse_labels(const char **pp, const char *e, struct promtext_series *
         for (size_t i = 0; i < s->nlabels; i++) {
             if (s->labels[i].name.len == l->name.len &&
                 memcmp(s->labels[i].name.ptr, l->name.ptr, l->name.len) == 0) {
-                set_err(err, errlen, "line %zu: label %.*s repeated", lineno,
-                        excerpt_len(l->name.len), l->name.ptr);
+                kg_set_err(err, errlen, "line %zu: label %.*s repeated", lineno,
+                           excerpt_len(l->name.len), l->name.ptr);
                 return -EINVAL;
             }
         }
         p = skip_blanks(p, e);
         if (p >= e || *p != '=') {
-            set_err(err, errlen, "line %zu: expected '=' after label name %.*s", lineno,
-                    excerpt_len(l->name.len), l->name.ptr);
+            kg_set_err(err, errlen, "line %zu: expected '=' after label name %.*s", lineno,
+                       excerpt_len(l->name.len), l->name.ptr);
             return -EINVAL;
         }
         p = skip_blanks(p + 1, e);
         if (p >= e || *p != '"') {
-            set_err(err, errlen, "line %zu: expected '\"' to start the value of label %.*s", lineno,
-                    excerpt_len(l->name.len), l->name.ptr);
+            kg_set_err(err, errlen, "line %zu: expected '\"' to start the value of label %.*s",
+                       lineno, excerpt_len(l->name.len), l->name.ptr);
             return -EINVAL;
         }
         p++;
@@ -375,8 +363,8 @@ static int parse_labels(const char **pp, const char *e, struct promtext_series *
         }
         if (p < e && *p == '}')
             break;
-        set_err(err, errlen, "line %zu: expected ',' or '}' after the value of label %.*s", lineno,
-                excerpt_len(l->name.len), l->name.ptr);
+        kg_set_err(err, errlen, "line %zu: expected ',' or '}' after the value of label %.*s",
+                   lineno, excerpt_len(l->name.len), l->name.ptr);
         return -EINVAL;
     }
     *pp = p + 1;
@@ -560,15 +548,15 @@ int promtext_parse_series(const struct promtext_line *line, struct promtext_seri
     while (p < e && !is_blank(*p))
         p++;
     if (p == v) {
-        set_err(err, errlen, "line %zu: missing value for %.*s", ln, excerpt_len(line->name.len),
-                line->name.ptr);
+        kg_set_err(err, errlen, "line %zu: missing value for %.*s", ln, excerpt_len(line->name.len),
+                   line->name.ptr);
         return -EINVAL;
     }
     int rc = promtext_parse_value(v, (size_t)(p - v), &s->value);
     if (rc) {
-        set_err(err, errlen, "line %zu: %s value \"%.*s\" for %.*s", ln,
-                rc == -ERANGE ? "out-of-range" : "invalid", excerpt_len((size_t)(p - v)), v,
-                excerpt_len(line->name.len), line->name.ptr);
+        kg_set_err(err, errlen, "line %zu: %s value \"%.*s\" for %.*s", ln,
+                   rc == -ERANGE ? "out-of-range" : "invalid", excerpt_len((size_t)(p - v)), v,
+                   excerpt_len(line->name.len), line->name.ptr);
         return -EINVAL;
     }
     p = skip_blanks(p, e);
@@ -578,15 +566,15 @@ int promtext_parse_series(const struct promtext_line *line, struct promtext_seri
             p++;
         rc = parse_timestamp(t, (size_t)(p - t), &s->timestamp_ms);
         if (rc) {
-            set_err(err, errlen, "line %zu: %s timestamp \"%.*s\" for %.*s", ln,
-                    rc == -ERANGE ? "out-of-range" : "invalid", excerpt_len((size_t)(p - t)), t,
-                    excerpt_len(line->name.len), line->name.ptr);
+            kg_set_err(err, errlen, "line %zu: %s timestamp \"%.*s\" for %.*s", ln,
+                       rc == -ERANGE ? "out-of-range" : "invalid", excerpt_len((size_t)(p - t)), t,
+                       excerpt_len(line->name.len), line->name.ptr);
             return -EINVAL;
         }
         s->has_timestamp = true;
         if (skip_blanks(p, e) != e) {
-            set_err(err, errlen, "line %zu: unexpected text after the timestamp of %.*s", ln,
-                    excerpt_len(line->name.len), line->name.ptr);
+            kg_set_err(err, errlen, "line %zu: unexpected text after the timestamp of %.*s", ln,
+                       excerpt_len(line->name.len), line->name.ptr);
             return -EINVAL;
         }
     }

@@ -14,25 +14,13 @@
 #include <string.h>
 
 #include "json/json.h"
+#include "util/err.h"
 #include "util/alloc.h"
 #include "util/arena.h"
 #include "util/limits.h"
 #include "util/time.h"
 
 enum { C_OK = 0, C_INCOMPLETE = 1, C_MALFORMED = 2 };
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* metav1.Time at obj.path: C_OK with *ns > 0; C_INCOMPLETE when absent, null or not after the
  * epoch (Go's zero time marshals as null); C_MALFORMED otherwise. */
@@ -44,7 +32,7 @@ static int get_time(const struct json_value *obj, const char *path, int64_t *ns,
     if (rc < 0)
         return C_MALFORMED;
     if (rc == 0) {
-        set_err(msg, mlen, "no %s", path);
+        kg_set_err(msg, mlen, "no %s", path);
         return C_INCOMPLETE;
     }
     /* The int64 ns range ends in 2262: check the year before time_parse_rfc3339 can overflow. */
@@ -53,19 +41,19 @@ static int get_time(const struct json_value *obj, const char *path, int64_t *ns,
         s[2] <= '9' && s[3] >= '0' && s[3] <= '9')
         year = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
     if (year >= 0 && year < 1970) {
-        set_err(msg, mlen, "%s is not after the Unix epoch", path); /* Go's zero time too */
+        kg_set_err(msg, mlen, "%s is not after the Unix epoch", path); /* Go's zero time too */
         return C_INCOMPLETE;
     }
     if (year > 2261) {
-        set_err(msg, mlen, "%s: time \"%.40s\" is out of range", path, s);
+        kg_set_err(msg, mlen, "%s: time \"%.40s\" is out of range", path, s);
         return C_MALFORMED;
     }
     if (time_parse_rfc3339(s, ns)) {
-        set_err(msg, mlen, "%s: invalid RFC 3339 time \"%.40s\"", path, s);
+        kg_set_err(msg, mlen, "%s: invalid RFC 3339 time \"%.40s\"", path, s);
         return C_MALFORMED;
     }
     if (*ns <= 0) {
-        set_err(msg, mlen, "%s is not after the Unix epoch", path);
+        kg_set_err(msg, mlen, "%s is not after the Unix epoch", path);
         return C_INCOMPLETE;
     }
     return C_OK;
@@ -79,7 +67,7 @@ static int get_nonzero(const struct json_value *obj, const char *path, uint64_t 
     if (rc < 0)
         return C_MALFORMED;
     if (rc == 0 || *out == 0) {
-        set_err(msg, mlen, "%s %s", rc == 0 ? "no" : "zero", path);
+        kg_set_err(msg, mlen, "%s %s", rc == 0 ? "no" : "zero", path);
         return C_INCOMPLETE;
     }
     return C_OK;
@@ -136,7 +124,7 @@ static int lost(struct sdec *d, int kind, const char *fmt, ...)
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     if (kind == C_MALFORMED && (d->flags & DECODE_STRICT)) {
-        set_err(d->err, d->errlen, "%s", msg);
+        kg_set_err(d->err, d->errlen, "%s", msg);
         return -EINVAL;
     }
     node_batch_error(d->b, "%s", msg);
@@ -179,7 +167,7 @@ static int decode_pod(struct sdec *d, const struct json_value *pod, size_t i)
     if (!rc)
         rc = json_get_string(pod, "podRef.name", &name, NULL, msg, sizeof(msg));
     if (!rc && (!*ns || !*name)) {
-        set_err(msg, sizeof(msg), "podRef has an empty %s", *ns ? "name" : "namespace");
+        kg_set_err(msg, sizeof(msg), "podRef has an empty %s", *ns ? "name" : "namespace");
         rc = -EINVAL;
     }
     if (!rc && json_opt_array(pod, "containers", &containers, &n, msg, sizeof(msg)) < 0)
@@ -198,7 +186,7 @@ static int decode_pod(struct sdec *d, const struct json_value *pod, size_t i)
         struct sample_point pt;
         rc = json_get_string(c, "name", &cname, NULL, msg, sizeof(msg));
         if (!rc && !*cname) {
-            set_err(msg, sizeof(msg), "empty name");
+            kg_set_err(msg, sizeof(msg), "empty name");
             rc = -EINVAL;
         }
         if (rc) {
@@ -266,21 +254,21 @@ int decode_summary(const void *data, size_t len, const struct decode_opts *opts,
     int rc;
     *out = NULL;
     if (len > KG_MAX_KUBELET_BODY) {
-        set_err(err, errlen, "/stats/summary payload of %zu bytes exceeds the limit of %u", len,
-                (unsigned)KG_MAX_KUBELET_BODY);
+        kg_set_err(err, errlen, "/stats/summary payload of %zu bytes exceeds the limit of %u", len,
+                   (unsigned)KG_MAX_KUBELET_BODY);
         return -E2BIG;
     }
     rc = json_parse_limits(data, len, KG_MAX_KUBELET_BODY, KG_MAX_JSON_DEPTH, &doc, jerr,
                            sizeof(jerr));
     if (rc) {
-        set_err(err, errlen, "/stats/summary: %s", jerr);
+        kg_set_err(err, errlen, "/stats/summary: %s", jerr);
         rc = rc == -E2BIG ? -E2BIG : -EINVAL;
         goto out;
     }
     const struct json_value *root = json_doc_root(doc);
     if (json_kind(root) != JSON_OBJECT) {
-        set_err(err, errlen, "/stats/summary: expected an object, got %s",
-                json_kind_name(json_kind(root)));
+        kg_set_err(err, errlen, "/stats/summary: expected an object, got %s",
+                   json_kind_name(json_kind(root)));
         rc = -EINVAL;
         goto out;
     }

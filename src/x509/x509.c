@@ -18,7 +18,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +33,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "util/err.h"
 #include "util/alloc.h"
 #include "util/assert.h"
 #include "util/buf.h"
@@ -57,20 +57,6 @@ struct x509_pool {
 
 /* ---- errors ---- */
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (!err || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 /* "what: <first OpenSSL reason>", then empties the queue. Returns rc. */
 static int ossl_fail(int rc, char *err, size_t errlen, const char *what)
 {
@@ -79,9 +65,9 @@ static int ossl_fail(int rc, char *err, size_t errlen, const char *what)
 
     if (e) {
         ERR_error_string_n(e, reason, sizeof(reason));
-        seterr(err, errlen, "%s: %s", what, reason);
+        kg_set_err(err, errlen, "%s: %s", what, reason);
     } else {
-        seterr(err, errlen, "%s", what);
+        kg_set_err(err, errlen, "%s", what);
     }
     ERR_clear_error();
     return rc;
@@ -96,7 +82,7 @@ static int errno_fail(char *err, size_t errlen, const char *op, const char *path
 
     if (first >= 'A' && first <= 'Z')
         first = (char)(first - 'A' + 'a');
-    seterr(err, errlen, "%s %s: %c%s", op, path, first, s[0] ? s + 1 : "");
+    kg_set_err(err, errlen, "%s %s: %c%s", op, path, first, s[0] ? s + 1 : "");
     return -e;
 }
 
@@ -117,8 +103,8 @@ static int bio_to_buf(BIO *b, struct buf *out, char *err, size_t errlen)
     if (n < 0 || (n > 0 && !p))
         return ossl_fail(-EIO, err, errlen, "reading encoder output");
     if (buf_append(out, p, (size_t)n) < 0) {
-        seterr(err, errlen, "output of %ld bytes exceeds the buffer limit of %zu bytes", n,
-               out->max);
+        kg_set_err(err, errlen, "output of %ld bytes exceeds the buffer limit of %zu bytes", n,
+                   out->max);
         return -E2BIG;
     }
     return 0;
@@ -127,8 +113,8 @@ static int bio_to_buf(BIO *b, struct buf *out, char *err, size_t errlen)
 static int check_input_len(size_t len, char *err, size_t errlen)
 {
     if (len > KG_MAX_CONFIG_FILE || len > INT_MAX) {
-        seterr(err, errlen, "input of %zu bytes exceeds the limit of %u bytes", len,
-               KG_MAX_CONFIG_FILE);
+        kg_set_err(err, errlen, "input of %zu bytes exceeds the limit of %u bytes", len,
+                   KG_MAX_CONFIG_FILE);
         return -E2BIG;
     }
     return 0;
@@ -289,8 +275,8 @@ int x509_key_new_rsa(struct x509_key **out, unsigned bits, char *err, size_t err
 
     *out = NULL;
     if (bits < KG_X509_RSA_MIN_BITS || bits > KG_X509_RSA_MAX_BITS) {
-        seterr(err, errlen, "RSA key size %u is outside the supported range %u..%u", bits,
-               KG_X509_RSA_MIN_BITS, KG_X509_RSA_MAX_BITS);
+        kg_set_err(err, errlen, "RSA key size %u is outside the supported range %u..%u", bits,
+                   KG_X509_RSA_MIN_BITS, KG_X509_RSA_MAX_BITS);
         return -EINVAL;
     }
     p = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)bits);
@@ -320,7 +306,8 @@ int x509_key_new_ec(struct x509_key **out, enum x509_curve curve, char *err, siz
 
     *out = NULL;
     if (!name) {
-        seterr(err, errlen, "unknown elliptic curve %d (want P-256, P-384 or P-521)", (int)curve);
+        kg_set_err(err, errlen, "unknown elliptic curve %d (want P-256, P-384 or P-521)",
+                   (int)curve);
         return -EINVAL;
     }
     p = EVP_PKEY_Q_keygen(NULL, NULL, "EC", name);
@@ -437,10 +424,10 @@ int x509_key_parse(struct x509_key **out, const void *pem, size_t len, char *err
         *out = key_wrap(k);
         rc = 0;
     } else if (rc < 0) {
-        seterr(err, errlen, "malformed PEM block before any valid RSA or ECDSA private key");
+        kg_set_err(err, errlen, "malformed PEM block before any valid RSA or ECDSA private key");
     } else {
-        seterr(err, errlen, "data does not contain a valid RSA or ECDSA private key%s",
-               encrypted ? " (encrypted keys are not supported)" : "");
+        kg_set_err(err, errlen, "data does not contain a valid RSA or ECDSA private key%s",
+                   encrypted ? " (encrypted keys are not supported)" : "");
         rc = -EINVAL;
     }
 out:
@@ -479,12 +466,12 @@ static int name_add(X509_NAME *n, int nid, const char *what, const char *const *
         if (len == 0)
             continue;
         if (len > KG_MAX_X509_STRING) {
-            seterr(err, errlen, "subject %s of %zu bytes exceeds the limit of %d", what, len,
-                   KG_MAX_X509_STRING);
+            kg_set_err(err, errlen, "subject %s of %zu bytes exceeds the limit of %d", what, len,
+                       KG_MAX_X509_STRING);
             return -EINVAL;
         }
         if (!utf8_valid((const unsigned char *)vals[i], len)) {
-            seterr(err, errlen, "asn1: string not valid UTF-8 (subject %s)", what);
+            kg_set_err(err, errlen, "asn1: string not valid UTF-8 (subject %s)", what);
             return -EINVAL;
         }
         int type = go_printable(vals[i], len) ? V_ASN1_PRINTABLESTRING : V_ASN1_UTF8STRING;
@@ -541,14 +528,14 @@ static GENERAL_NAMES *build_sans(const struct x509_template *t, char *err, size_
         ASN1_IA5STRING *s;
 
         if (len == 0 || len > KG_MAX_X509_STRING) {
-            seterr(err, errlen, "DNS SAN %zu is empty or longer than %d bytes", i,
-                   KG_MAX_X509_STRING);
+            kg_set_err(err, errlen, "DNS SAN %zu is empty or longer than %d bytes", i,
+                       KG_MAX_X509_STRING);
             *rc = -EINVAL;
             break;
         }
         for (size_t k = 0; k < len; k++) {
             if ((unsigned char)d[k] > 127) {
-                seterr(err, errlen, "x509: \"%s\" cannot be encoded as an IA5String", d);
+                kg_set_err(err, errlen, "x509: \"%s\" cannot be encoded as an IA5String", d);
                 *rc = -EINVAL;
                 break;
             }
@@ -576,8 +563,8 @@ static GENERAL_NAMES *build_sans(const struct x509_template *t, char *err, size_
         ASN1_OCTET_STRING *s;
 
         if (n == 0) {
-            seterr(err, errlen, "IP SAN \"%s\" is not an IPv4 or IPv6 address",
-                   t->ips[i] ? t->ips[i] : "(null)");
+            kg_set_err(err, errlen, "IP SAN \"%s\" is not an IPv4 or IPv6 address",
+                       t->ips[i] ? t->ips[i] : "(null)");
             *rc = -EINVAL;
             break;
         }
@@ -724,31 +711,31 @@ static int check_template(const struct x509_template *t, time_t *nb, time_t *na,
     int64_t dur = t->duration_s ? t->duration_s : KG_X509_DEFAULT_DURATION_S;
 
     if (t->n_dns + t->n_ips > KG_MAX_X509_SANS) {
-        seterr(err, errlen, "%zu SANs exceed the limit of %d", t->n_dns + t->n_ips,
-               KG_MAX_X509_SANS);
+        kg_set_err(err, errlen, "%zu SANs exceed the limit of %d", t->n_dns + t->n_ips,
+                   KG_MAX_X509_SANS);
         return -EINVAL;
     }
     if ((t->n_dns && !t->dns) || (t->n_ips && !t->ips)) {
-        seterr(err, errlen, "SAN count given without a list");
+        kg_set_err(err, errlen, "SAN count given without a list");
         return -EINVAL;
     }
     if (t->key_usage & ~0x7Fu) {
-        seterr(err, errlen, "unknown key usage bits 0x%x", t->key_usage & ~0x7Fu);
+        kg_set_err(err, errlen, "unknown key usage bits 0x%x", t->key_usage & ~0x7Fu);
         return -EINVAL;
     }
     if (t->ext_key_usage & ~(unsigned)(KG_X509_EKU_SERVER_AUTH | KG_X509_EKU_CLIENT_AUTH)) {
-        seterr(err, errlen,
-               "extended key usage 0x%x cannot be written (only serverAuth and "
-               "clientAuth)",
-               t->ext_key_usage);
+        kg_set_err(err, errlen,
+                   "extended key usage 0x%x cannot be written (only serverAuth and "
+                   "clientAuth)",
+                   t->ext_key_usage);
         return -EINVAL;
     }
     *nb = t->not_before ? t->not_before : time(NULL) - KG_X509_BACKDATE_S;
     if (dur < 0 || *nb < 0 || *nb > MAX_CERT_TIME || dur > MAX_CERT_TIME - *nb) {
-        seterr(err, errlen,
-               "validity period (not before %lld, duration %llds) is negative or "
-               "ends after year 9999",
-               (long long)*nb, (long long)dur);
+        kg_set_err(err, errlen,
+                   "validity period (not before %lld, duration %llds) is negative or "
+                   "ends after year 9999",
+                   (long long)*nb, (long long)dur);
         return -EINVAL;
     }
     *na = *nb + (time_t)dur;
@@ -762,18 +749,18 @@ static int check_issuer(const struct x509_cert *issuer, const struct x509_key *i
 
     cert_cn(issuer->x, cn, sizeof(cn));
     if (!(X509_get_extension_flags(issuer->x) & EXFLAG_CA)) {
-        seterr(err, errlen,
-               "issuer certificate \"%s\" is not a CA (basicConstraints CA:TRUE "
-               "missing)",
-               cn);
+        kg_set_err(err, errlen,
+                   "issuer certificate \"%s\" is not a CA (basicConstraints CA:TRUE "
+                   "missing)",
+                   cn);
         return -EINVAL;
     }
     if (EVP_PKEY_eq(X509_get0_pubkey(issuer->x), issuer_key->pkey) != 1) {
         ERR_clear_error();
-        seterr(err, errlen,
-               "issuer key does not match the public key of issuer certificate "
-               "\"%s\"",
-               cn);
+        kg_set_err(err, errlen,
+                   "issuer key does not match the public key of issuer certificate "
+                   "\"%s\"",
+                   cn);
         return -EINVAL;
     }
     return 0;
@@ -799,7 +786,7 @@ int x509_cert_sign(struct x509_cert **out, const struct x509_template *t,
     if (!issuer && issuer_key != subject_key &&
         EVP_PKEY_eq(issuer_key->pkey, subject_key->pkey) != 1) {
         ERR_clear_error();
-        seterr(err, errlen, "a self-signed certificate must be signed with its own key");
+        kg_set_err(err, errlen, "a self-signed certificate must be signed with its own key");
         rc = -EINVAL;
         goto out;
     }
@@ -903,15 +890,15 @@ static int cert_sane(X509 *x, char *err, size_t errlen)
 
     if (X509_get_extension_flags(x) & EXFLAG_INVALID) {
         ERR_clear_error();
-        seterr(err, errlen, "x509: malformed certificate extension");
+        kg_set_err(err, errlen, "x509: malformed certificate extension");
         return -EINVAL;
     }
     gens = X509_get_ext_d2i(x, NID_subject_alt_name, &crit, NULL);
     for (int i = 0; gens && i < sk_GENERAL_NAME_num(gens); i++) {
         GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
         if (g->type == GEN_IPADD && g->d.iPAddress->length != 4 && g->d.iPAddress->length != 16) {
-            seterr(err, errlen, "x509: cannot parse IP address of length %d",
-                   g->d.iPAddress->length);
+            kg_set_err(err, errlen, "x509: cannot parse IP address of length %d",
+                       g->d.iPAddress->length);
             rc = -EINVAL;
         }
     }
@@ -931,7 +918,7 @@ static X509 *decode_cert_der(const unsigned char *der, long len, char *err, size
     }
     if (p != der + len) {
         X509_free(x);
-        seterr(err, errlen, "x509: trailing data");
+        kg_set_err(err, errlen, "x509: trailing data");
         *rc = -EINVAL;
         return NULL;
     }
@@ -979,12 +966,13 @@ static int parse_certs(struct x509_cert ***out, size_t *n, const void *pem, size
 
         rc = next_pem_block(b, &name, &header, &der, &dlen);
         if (rc < 0)
-            seterr(err, errlen, "malformed PEM block after %zu certificate(s)", count);
+            kg_set_err(err, errlen, "malformed PEM block after %zu certificate(s)", count);
         if (rc <= 0)
             break;
         if (strcmp(name, "CERTIFICATE") == 0 && header[0] == '\0') {
             if (count == KG_MAX_X509_BUNDLE) {
-                seterr(err, errlen, "more than %d certificates in one bundle", KG_MAX_X509_BUNDLE);
+                kg_set_err(err, errlen, "more than %d certificates in one bundle",
+                           KG_MAX_X509_BUNDLE);
                 rc = -E2BIG;
             } else {
                 x = decode_cert_der(der, dlen, err, errlen, &rc);
@@ -1004,7 +992,7 @@ static int parse_certs(struct x509_cert ***out, size_t *n, const void *pem, size
         }
     }
     if (rc == 0 && count == 0) {
-        seterr(err, errlen, "data does not contain any valid RSA or ECDSA certificates");
+        kg_set_err(err, errlen, "data does not contain any valid RSA or ECDSA certificates");
         rc = -EINVAL;
     }
 out:
@@ -1090,7 +1078,7 @@ int x509_cert_der(const struct x509_cert *c, struct buf *out, char *err, size_t 
     if (len <= 0)
         return ossl_fail(-EIO, err, errlen, "encoding a certificate");
     if (buf_append(out, der, (size_t)len) < 0) {
-        seterr(err, errlen, "certificate of %d bytes exceeds the buffer limit", len);
+        kg_set_err(err, errlen, "certificate of %d bytes exceeds the buffer limit", len);
         rc = -E2BIG;
     }
     OPENSSL_free(der);
@@ -1337,7 +1325,7 @@ int x509_cert_info(const struct x509_cert *c, struct x509_info *out, char *err, 
     if (rc == 0)
         rc = collect_attr(subj, NID_organizationalUnitName, &out->ou, &out->n_ou);
     if (rc < 0) {
-        seterr(err, errlen, "x509: cannot decode a name attribute");
+        kg_set_err(err, errlen, "x509: cannot decode a name attribute");
         goto out;
     }
     out->cn = xstrdup(cn);
@@ -1437,7 +1425,7 @@ int x509_pool_add(struct x509_pool *p, const struct x509_cert *c, char *err, siz
     if (pool_contains(p, c->x))
         return 0;
     if (sk_X509_num(p->certs) >= KG_MAX_X509_BUNDLE) {
-        seterr(err, errlen, "certificate pool is full (%d certificates)", KG_MAX_X509_BUNDLE);
+        kg_set_err(err, errlen, "certificate pool is full (%d certificates)", KG_MAX_X509_BUNDLE);
         return -E2BIG;
     }
     if (X509_STORE_add_cert(p->store, c->x) != 1)
@@ -1457,7 +1445,8 @@ int x509_pool_add_pem(struct x509_pool *p, const void *pem, size_t len, char *er
     int rc = x509_certs_parse(&v, &n, pem, len, err, errlen);
 
     if (rc == 0 && (size_t)sk_X509_num(p->certs) + n > KG_MAX_X509_BUNDLE) {
-        seterr(err, errlen, "certificate pool would exceed %d certificates", KG_MAX_X509_BUNDLE);
+        kg_set_err(err, errlen, "certificate pool would exceed %d certificates",
+                   KG_MAX_X509_BUNDLE);
         rc = -E2BIG;
     }
     for (size_t i = 0; i < n && rc == 0; i++)
@@ -1477,16 +1466,17 @@ static int check_validity(X509 *x, time_t now, char *err, size_t errlen)
     format_rfc3339(now, a, sizeof(a));
     if (now < nb) {
         format_rfc3339(nb, b, sizeof(b));
-        seterr(err, errlen,
-               "x509: certificate has expired or is not yet valid: current time %s is before %s", a,
-               b);
+        kg_set_err(
+            err, errlen,
+            "x509: certificate has expired or is not yet valid: current time %s is before %s", a,
+            b);
         return -EKEYEXPIRED;
     }
     if (now > na) {
         format_rfc3339(na, b, sizeof(b));
-        seterr(err, errlen,
-               "x509: certificate has expired or is not yet valid: current time %s is after %s", a,
-               b);
+        kg_set_err(err, errlen,
+                   "x509: certificate has expired or is not yet valid: current time %s is after %s",
+                   a, b);
         return -EKEYEXPIRED;
     }
     return 0;
@@ -1507,7 +1497,7 @@ static int check_eku(X509 *x, enum x509_usage usage, char *err, size_t errlen)
         return 0;
     if (usage == KG_X509_USAGE_CLIENT && (xku & XKU_SSL_CLIENT))
         return 0;
-    seterr(err, errlen, "x509: certificate specifies an incompatible key usage");
+    kg_set_err(err, errlen, "x509: certificate specifies an incompatible key usage");
     return -EKEYREJECTED;
 }
 
@@ -1664,8 +1654,8 @@ static int verify_host(X509 *x, const char *host, char *err, size_t errlen)
 
         cert_cn(x, cn, sizeof(cn));
         if (!has_san && match_hostnames(cn, strlen(cn), shown, slen)) {
-            seterr(err, errlen,
-                   "x509: certificate relies on legacy Common Name field, use SANs instead");
+            kg_set_err(err, errlen,
+                       "x509: certificate relies on legacy Common Name field, use SANs instead");
             goto out;
         }
         for (int i = 0; i < n; i++) {
@@ -1683,16 +1673,17 @@ static int verify_host(X509 *x, const char *host, char *err, size_t errlen)
             }
         }
         if (shown_is_ip && n_ip == 0)
-            seterr(err, errlen,
-                   "x509: cannot validate certificate for %s because it doesn't contain any IP "
-                   "SANs",
-                   shown);
+            kg_set_err(err, errlen,
+                       "x509: cannot validate certificate for %s because it doesn't contain any IP "
+                       "SANs",
+                       shown);
         else if (valid.len == 0)
-            seterr(err, errlen,
-                   "x509: certificate is not valid for any names, but wanted to match %s", shown);
+            kg_set_err(err, errlen,
+                       "x509: certificate is not valid for any names, but wanted to match %s",
+                       shown);
         else
-            seterr(err, errlen, "x509: certificate is valid for %s, not %s", buf_str(&valid),
-                   shown);
+            kg_set_err(err, errlen, "x509: certificate is valid for %s, not %s", buf_str(&valid),
+                       shown);
     }
 out:
     buf_cleanup(&valid);
@@ -1801,7 +1792,7 @@ static int unknown_authority(X509 *child, const struct x509_verify_opts *o, char
             find_hint(child, o->intermediates, &hint, &hc);
     }
     if (!hint) {
-        seterr(err, errlen, "x509: certificate signed by unknown authority");
+        kg_set_err(err, errlen, "x509: certificate signed by unknown authority");
         return -EKEYREJECTED;
     }
     /* candidate name: CN, else first O, else "serial:N" (UnknownAuthorityError.Error) */
@@ -1836,10 +1827,10 @@ static int unknown_authority(X509 *child, const struct x509_verify_opts *o, char
         else
             (void)buf_putc(&q, (char)c);
     }
-    seterr(err, errlen,
-           "x509: certificate signed by unknown authority (possibly because of \"%s\" while "
-           "trying to verify candidate authority certificate \"%s\")",
-           hint, buf_str(&q));
+    kg_set_err(err, errlen,
+               "x509: certificate signed by unknown authority (possibly because of \"%s\" while "
+               "trying to verify candidate authority certificate \"%s\")",
+               hint, buf_str(&q));
     buf_cleanup(&q);
     ERR_clear_error();
     return -EKEYREJECTED;
@@ -1859,8 +1850,8 @@ static int map_verify_error(X509_STORE_CTX *ctx, const struct x509_verify_opts *
     case X509_V_ERR_CERT_NOT_YET_VALID:
         if (cur && check_validity(cur, now, err, errlen) < 0)
             return -EKEYEXPIRED;
-        seterr(err, errlen, "x509: certificate has expired or is not yet valid: %s",
-               X509_verify_cert_error_string(e));
+        kg_set_err(err, errlen, "x509: certificate has expired or is not yet valid: %s",
+                   X509_verify_cert_error_string(e));
         return -EKEYEXPIRED;
     case X509_V_ERR_INVALID_CA:
     case X509_V_ERR_INVALID_NON_CA:
@@ -1881,16 +1872,16 @@ static int map_verify_error(X509_STORE_CTX *ctx, const struct x509_verify_opts *
     case X509_V_ERR_CERT_REJECTED:
         return unknown_authority(cur, o, err, errlen);
     case X509_V_ERR_PATH_LENGTH_EXCEEDED:
-        seterr(err, errlen, "x509: too many intermediates for path length constraint");
+        kg_set_err(err, errlen, "x509: too many intermediates for path length constraint");
         return -EKEYREJECTED;
     case X509_V_ERR_UNHANDLED_CRITICAL_EXTENSION:
-        seterr(err, errlen, "x509: unhandled critical extension");
+        kg_set_err(err, errlen, "x509: unhandled critical extension");
         return -EKEYREJECTED;
     case X509_V_ERR_INVALID_PURPOSE:
-        seterr(err, errlen, "x509: certificate specifies an incompatible key usage");
+        kg_set_err(err, errlen, "x509: certificate specifies an incompatible key usage");
         return -EKEYREJECTED;
     default:
-        seterr(err, errlen, "x509: %s", X509_verify_cert_error_string(e));
+        kg_set_err(err, errlen, "x509: %s", X509_verify_cert_error_string(e));
         return -EKEYREJECTED;
     }
 }
@@ -1903,7 +1894,7 @@ int x509_verify(const struct x509_cert *leaf, const struct x509_verify_opts *o, 
     int rc;
 
     if (!o || !o->roots) {
-        seterr(err, errlen, "x509: no root certificates given");
+        kg_set_err(err, errlen, "x509: no root certificates given");
         return -EINVAL;
     }
     now = o->now ? o->now : time(NULL);
@@ -1959,13 +1950,13 @@ int x509_read_file(const char *path, struct buf *out, char *err, size_t errlen)
         goto out;
     }
     if (!S_ISREG(st.st_mode)) {
-        seterr(err, errlen, "read %s: not a regular file", path);
+        kg_set_err(err, errlen, "read %s: not a regular file", path);
         rc = -EINVAL;
         goto out;
     }
     if ((uint64_t)st.st_size > KG_MAX_CONFIG_FILE) {
-        seterr(err, errlen, "read %s: file of %lld bytes exceeds the limit of %u bytes", path,
-               (long long)st.st_size, KG_MAX_CONFIG_FILE);
+        kg_set_err(err, errlen, "read %s: file of %lld bytes exceeds the limit of %u bytes", path,
+                   (long long)st.st_size, KG_MAX_CONFIG_FILE);
         rc = -E2BIG;
         goto out;
     }
@@ -1982,8 +1973,8 @@ int x509_read_file(const char *path, struct buf *out, char *err, size_t errlen)
             break;
         total += (size_t)n;
         if (total > KG_MAX_CONFIG_FILE || buf_append(out, chunk, (size_t)n) < 0) {
-            seterr(err, errlen, "read %s: file exceeds the limit of %u bytes", path,
-                   KG_MAX_CONFIG_FILE);
+            kg_set_err(err, errlen, "read %s: file exceeds the limit of %u bytes", path,
+                       KG_MAX_CONFIG_FILE);
             rc = -E2BIG;
             break;
         }
@@ -2138,7 +2129,7 @@ int x509_load_certs(const char *path, struct x509_cert ***out, size_t *n, char *
     if (rc == 0) {
         rc = x509_certs_parse(out, n, b.ptr, b.len, sub, sizeof(sub));
         if (rc < 0)
-            seterr(err, errlen, "%s: %s", path, sub);
+            kg_set_err(err, errlen, "%s: %s", path, sub);
     }
     buf_cleanup(&b);
     return rc;
@@ -2156,7 +2147,7 @@ int x509_load_key(const char *path, struct x509_key **out, char *err, size_t err
     if (rc == 0) {
         rc = x509_key_parse(out, b.ptr, b.len, sub, sizeof(sub));
         if (rc < 0)
-            seterr(err, errlen, "%s: %s", path, sub);
+            kg_set_err(err, errlen, "%s: %s", path, sub);
     }
     if (b.ptr)
         OPENSSL_cleanse(b.ptr, b.len);
@@ -2180,10 +2171,10 @@ int x509_self_signed_serving(const char *host, const char *const *ips, size_t n_
     int rc;
 
     if (!host || !*host || strlen(host) > 253 || n_ips + n_dns + 1 > KG_MAX_X509_SANS) {
-        seterr(err, errlen,
-               "self-signed certificate: host must be 1..253 bytes and SANs at most "
-               "%d",
-               KG_MAX_X509_SANS);
+        kg_set_err(err, errlen,
+                   "self-signed certificate: host must be 1..253 bytes and SANs at most "
+                   "%d",
+                   KG_MAX_X509_SANS);
         return -EINVAL;
     }
     if (!now)
