@@ -84,8 +84,9 @@ static int cmd_hpa(int argc, char **argv)
 {
     if (argc >= 2 && !strcmp(argv[1], "vectors"))
         return hpa_vectors_main(argc - 1, argv + 1);
-    fprintf(stderr, "Usage: %s hpa vectors [-v] FILE...\n", prog);
-    return 2;
+    int asked = argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"));
+    fprintf(asked ? stdout : stderr, "Usage: %s hpa vectors [-v] FILE...\n", prog);
+    return asked ? 0 : 2;
 }
 
 int main(int argc, char **argv)

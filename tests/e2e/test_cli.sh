@@ -21,6 +21,13 @@ expect_exit 2 "$KGAUGE" frobnicate
 expect_contains "$(cat "$TMP/err")" 'unknown command "frobnicate"'
 expect_contains "$(cat "$TMP/err")" "Usage: kgauge COMMAND"
 
+# Every command answers --help on stdout with exit 0, as the usage text promises.
+for cmd in $("$KGAUGE" help | awk '/^Commands:/{on=1; next} on && NF==0{exit} on{print $1}'); do
+  [[ "$cmd" == help || "$cmd" == version ]] && continue
+  out=$("$KGAUGE" "$cmd" --help 2>/dev/null) || fail "kgauge $cmd --help exited non-zero"
+  expect_contains "$out" "$cmd"
+done
+
 # klog flags are accepted anywhere; a bad value names the flag.
 "$KGAUGE" -v 3 version --logtostderr >/dev/null
 "$KGAUGE" version --v=2 >/dev/null
